@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Shared helpers of the tlpu command-line tool. */
+#ifndef TLPU_CLI_H
+#define TLPU_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Exit codes: 0 success, 1 a check failed, 2 bad usage or input. */
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/* Prints "tlpu: <cmd>: <message>\n" to stderr. */
+void cli_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Parses a decimal integer in [min, max] for option `opt` of command `cmd`;
+ * prints an error naming the option and returns -1 when it is not one.
+ */
+int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t min, uint64_t max,
+                  uint64_t *out);
+
+/* Consumes the value of option argv[*i] (advancing *i); NULL + error if missing. */
+const char *cli_value(const char *cmd, int argc, char **argv, int *i);
+
+int cmd_selftest(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+#endif

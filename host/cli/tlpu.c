@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* tlpu - the command-line front end of the tlpu host library. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "tlpu/bitlinear.h"
+
+#define TLPU_VERSION_STRING "0.1.0"
+
+void cli_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "tlpu: %s%s", cmd ? cmd : "", cmd ? ": " : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t min, uint64_t max,
+                  uint64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    if (!text || !*text || *text == '-' || *text == '+') {
+        cli_error(cmd, "%s: '%s' is not a non-negative integer", opt, text ? text : "");
+        return -1;
+    }
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno || *end) {
+        cli_error(cmd, "%s: '%s' is not a non-negative integer", opt, text);
+        return -1;
+    }
+    if (v < min || v > max) {
+        cli_error(cmd, "%s: %llu is out of range [%llu, %llu]", opt, v, (unsigned long long)min,
+                  (unsigned long long)max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+const char *cli_value(const char *cmd, int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc) {
+        cli_error(cmd, "option %s needs a value", argv[*i]);
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: tlpu <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  selftest [--seed S] [--cases N]\n"
+          "      check the fast reference BitLinear against the scalar oracle on random\n"
+          "      shapes and the worst case, and every packing round trip\n"
+          "  demo [--m M] [--k K] [--n N] [--seed S] [--dtype f32|f16|bf16]\n"
+          "      quantize random weights and activations BitNet-style, run the\n"
+          "      reference BitLinear and compare it with the float matmul\n"
+          "  version     print the version and the reference's instruction-set path\n"
+          "  help        print this text\n",
+          f);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        cli_error(NULL, "no command given");
+        return CLI_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "selftest") == 0)
+        return cmd_selftest(argc - 1, argv + 1);
+    if (strcmp(cmd, "demo") == 0)
+        return cmd_demo(argc - 1, argv + 1);
+    if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+        printf("tlpu %s (reference BitLinear path: %s)\n", TLPU_VERSION_STRING,
+               tlpu_isa_name(tlpu_isa_resolve(TLPU_ISA_AUTO)));
+        return CLI_OK;
+    }
+    if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    usage(stderr);
+    cli_error(NULL, "unknown command '%s'", cmd);
+    return CLI_USAGE;
+}
