@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages tlpu needs, and only those that are missing
+# (idempotent: a second run installs nothing). README.md says what each is for.
+set -euo pipefail
+
+PKGS=(
+  build-essential   # gcc, g++, make
+  cmake             # the build (>= 3.25)
+  pkg-config        # finds Check, libusb and SystemC
+  check             # C unit-test framework
+  libsubunit-dev    # Check's pkg-config file requires it
+  libusb-1.0-0-dev  # usb: transport of the driver
+  verilator         # RTL lint and cycle-accurate simulation
+  libsystemc-dev    # SystemC/TLM-2.0 system model
+)
+names=()
+for entry in "${PKGS[@]}"; do names+=("${entry%% *}"); done
+
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "setup: this is not a Debian system; install the equivalents of: ${names[*]}" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${names[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all dependencies are installed"
+  exit 0
+fi
+
+sudo=()
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo=(sudo)
+  else
+    echo "setup: root is needed to install: ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
