@@ -342,6 +342,8 @@ static tlpu_status tq_quantize(const tq_kind *k, const float *x, size_t n, uint8
             if (fabsf(xb[w]) > amax)
                 amax = fabsf(xb[w]);
         float id = amax != 0.0f ? 1.0f / amax : 0.0f;
+        if (!isfinite(id)) /* amax < 2^-128: ggml's lroundf(inf) gives code 1 on x86; */
+            id = 0.0f;     /* do the same portably instead of overflowing */
         for (size_t w = 0; w < 256; w++)
             c[w] = (uint8_t)(lroundf(xb[w] * id) + 1);
         uint8_t *blk = out + b * k->block_bytes;
