@@ -156,7 +156,8 @@ tlpu_status tlpu_convert_from_f32(tlpu_dtype dst_type, const float *src, size_t 
     if (!tlpu_dtype_size(dst_type) || (n && (!src || !dst)))
         return TLPU_ERR_INVALID_ARG;
     if (dst_type == TLPU_DTYPE_F32) {
-        memmove(dst, src, n * sizeof(float));
+        if (n) /* memmove's pointers must be valid even for 0 bytes */
+            memmove(dst, src, n * sizeof(float));
         return TLPU_OK;
     }
     uint16_t *d = dst;

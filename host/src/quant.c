@@ -12,7 +12,9 @@ float tlpu_round_half_even(float v)
     float d = v - r; /* exact: |v| < 2^23 */
     if (d > 0.5f || (d == 0.5f && ((int32_t)r & 1)))
         r += 1.0f;
-    return r + 0.0f; /* -0 -> +0 */
+    /* A zero result is +0 whatever the sign of v or the rounding mode (in
+     * FE_DOWNWARD, floorf's inline expansion and "r + 0.0f" both give -0). */
+    return r == 0.0f ? 0.0f : r;
 }
 
 static tlpu_status check_finite(tlpu_dtype dtype, const void *src, size_t n)
@@ -30,6 +32,8 @@ tlpu_status tlpu_quantize_weights(tlpu_dtype dtype, const void *w, size_t n, int
         return TLPU_ERR_INVALID_ARG;
     if (n == 0)
         return TLPU_ERR_SHAPE;
+    if (n > SIZE_MAX / tlpu_dtype_size(dtype))
+        return TLPU_ERR_OVERFLOW; /* no buffer of n elements can exist */
     tlpu_status st = check_finite(dtype, w, n);
     if (st != TLPU_OK)
         return st;
@@ -56,7 +60,9 @@ tlpu_status tlpu_quantize_activations(tlpu_dtype dtype, const void *x, size_t m,
         return TLPU_ERR_INVALID_ARG;
     if (m == 0 || k == 0)
         return TLPU_ERR_SHAPE;
-    if (m > SIZE_MAX / k)
+    /* m*k elements, their bytes and the m f32 scales must all be sizes */
+    if (m > SIZE_MAX / k || m * k > SIZE_MAX / tlpu_dtype_size(dtype) ||
+        m > SIZE_MAX / sizeof(float))
         return TLPU_ERR_OVERFLOW;
     tlpu_status st = check_finite(dtype, x, m * k);
     if (st != TLPU_OK)

@@ -6,8 +6,9 @@
  * Conversions are exact where the target can hold the value and round to
  * nearest, ties to even, otherwise. Subnormals are handled in both
  * directions (no flush to zero). Overflow gives a correctly signed infinity.
- * A NaN stays a NaN of the same sign: its payload is kept as far as the
- * narrower format allows and it is made quiet. The functions do not depend on
+ * A NaN stays a NaN of the same sign. Widening keeps its payload exactly (a
+ * signalling NaN stays signalling); narrowing keeps the top payload bits and
+ * makes it quiet. The functions do not depend on
  * the FPU rounding mode and need no hardware half-precision support.
  */
 #ifndef TLPU_FP_H

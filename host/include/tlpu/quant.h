@@ -12,7 +12,8 @@
  * result is Y / scale_x * scale_w (see tlpu_bitlinear_dequantize()).
  *
  * NaN or Inf anywhere in the input is rejected with TLPU_ERR_NONFINITE before
- * anything is written.
+ * anything is written. Element counts whose buffers could not exist (their
+ * byte size overflows size_t) give TLPU_ERR_OVERFLOW without touching memory.
  */
 #ifndef TLPU_QUANT_H
 #define TLPU_QUANT_H
