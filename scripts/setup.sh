@@ -12,6 +12,8 @@ PKGS=(
   libusb-1.0-0-dev  # usb: transport of the driver
   verilator         # RTL lint and cycle-accurate simulation
   libsystemc-dev    # SystemC/TLM-2.0 system model
+  yosys             # RTL synthesis checks (no latches, no multipliers, cell counts)
+  python3           # generates the spec header and Verilog include
 )
 names=()
 for entry in "${PKGS[@]}"; do names+=("${entry%% *}"); done
