@@ -11,6 +11,7 @@ PKGS=(
   libsubunit-dev    # Check's pkg-config file requires it
   libusb-1.0-0-dev  # usb: transport of the driver
   verilator         # RTL lint and cycle-accurate simulation
+  zlib1g-dev        # Verilator's FST waveform writer
   libsystemc-dev    # SystemC/TLM-2.0 system model
   yosys             # RTL synthesis checks (no latches, no multipliers, cell counts)
   python3           # generates the spec header and Verilog include

@@ -21,6 +21,8 @@ static const struct status_text k_status[] = {
     {TLPU_ERR_NOMEM, "TLPU_ERR_NOMEM", "out of memory"},
     {TLPU_ERR_UNSUPPORTED, "TLPU_ERR_UNSUPPORTED", "not supported by this build or CPU"},
     {TLPU_ERR_IO, "TLPU_ERR_IO", "file read or write failed"},
+    {TLPU_ERR_TIMEOUT, "TLPU_ERR_TIMEOUT", "the device did not finish within the allowed time"},
+    {TLPU_ERR_DEVICE, "TLPU_ERR_DEVICE", "the device reported an error"},
 };
 
 static const struct status_text *find(int status)

@@ -17,5 +17,12 @@ lint() { # <top> <files...>
 }
 lint tlpu_wdec "$rtl/tlpu_wdec.sv" "$rtl/tlpu_pack3_dec.sv"
 lint tlpu_array "$rtl/tlpu_array.sv" "$rtl/tlpu_array_row.sv"
+core=("$rtl/tlpu_core.sv" "$rtl/tlpu_dma.sv" "$rtl/tlpu_ex.sv" "$rtl/tlpu_gearbox.sv"
+      "$rtl/tlpu_ram.sv" "$rtl/tlpu_wdec.sv" "$rtl/tlpu_pack3_dec.sv" "$rtl/tlpu_array.sv"
+      "$rtl/tlpu_array_row.sv")
+lint tlpu_core "${core[@]}"
+# the small configuration the tests use (narrow address fields, short bursts)
+lint tlpu_core -GRows=4 -GCols=20 -GWbufChunks=16 -GAbufWords=256 -GObufWords=32 \
+  -GImemDepth=16 -GBurstBeats=4 "${core[@]}"
 echo "lint: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -26,10 +26,12 @@ typedef enum tlpu_status {
     TLPU_ERR_NOMEM = -8,       /* memory allocation failed */
     TLPU_ERR_UNSUPPORTED = -9, /* the request is valid but not available here */
     TLPU_ERR_IO = -10,         /* reading or writing a file failed */
+    TLPU_ERR_TIMEOUT = -11,    /* the device did not finish within the allowed time */
+    TLPU_ERR_DEVICE = -12,     /* the device reported an error (see its error code) */
 } tlpu_status;
 
 /* Lowest (most negative) defined status; for iterating in tests. */
-#define TLPU_STATUS_MIN TLPU_ERR_IO
+#define TLPU_STATUS_MIN TLPU_ERR_DEVICE
 
 /* "TLPU_ERR_SHAPE" etc.; "TLPU_ERR_UNKNOWN" for values that are not a status. */
 const char *tlpu_status_name(int status);
