@@ -65,7 +65,7 @@ module tlpu_core #(
                    S_SEGWAIT = 3'd4, S_DRAIN = 3'd5;
 
   // ---- CSR-visible state ------------------------------------------------------------
-  reg [31:0] prog_addr_q, prog_len_q;
+  reg [31:0] prog_addr_q, prog_len_q, mem_top_q;
   reg        irq_en_q, irq_st_q, done_q;
   reg [7:0]  err_q;
   reg [31:0] err_pc_q;
@@ -116,6 +116,23 @@ module tlpu_core #(
   function automatic aligned(input [31:0] a);
     aligned = (a % BB) == 0;
   endfunction
+  localparam [63:0] BB64 = 64'(BB);
+  localparam int unsigned Bpc2 = Cols / 4, Bpc3 = Cols / 5;
+  localparam [63:0] BPC2 = 64'(Bpc2), BPC3 = 64'(Bpc3);
+  // DRAM extents (exclusive end, 64-bit so nothing wraps); whole beats are read
+  function automatic [63:0] up_beats(input [63:0] n);
+    up_beats = (n + BB64 - 64'd1) / BB64 * BB64;
+  endfunction
+  function automatic mem_ok(input [63:0] end_excl);
+    mem_ok = end_excl <= 64'(mem_top_q) + 64'd1;
+  endfunction
+  wire [63:0] ldw_end = 64'(ldw_addr) +
+                        up_beats(64'(ldw_nch) * 64'(Rows) * (i_fmt ? BPC3 : BPC2));
+  wire [63:0] lda_end = 64'(lda_addr) + (64'(lda_rows) - 64'd1) * 64'(lda_str) +
+                        up_beats(64'(lda_nb));
+  wire [63:0] st_end  = 64'(st_addr) + (64'(st_rows) - 64'd1) * 64'(st_str) +
+                        up_beats(64'(st_cnt) * 64'd4);
+  wire [63:0] prog_end = 64'(prog_addr_q) + 64'(prog_len_q) * 64'd16;
 
   // the first problem with the instruction, if any (checked before it issues)
   reg [7:0] chk;
@@ -127,10 +144,12 @@ module tlpu_core #(
         if (ldw_nch == 0) chk = ERR_BAD_FIELD;
         else if (ldw_nch > WbufChunks) chk = ERR_WBUF_RANGE;
         else if (!aligned(ldw_addr)) chk = ERR_MEM_ALIGN;
+        else if (!mem_ok(ldw_end)) chk = ERR_MEM_RANGE;
       OP_LDA:
         if (lda_nb == 0 || lda_rows == 0) chk = ERR_BAD_FIELD;
         else if (64'(lda_dst) + 64'(lda_rows) * 64'(lda_wpr) > 64'(AbufWords)) chk = ERR_ABUF_RANGE;
         else if (!aligned(lda_addr) || !aligned(lda_str)) chk = ERR_MEM_ALIGN;
+        else if (!mem_ok(lda_end)) chk = ERR_MEM_RANGE;
       OP_MM:
         if (mm_nch == 0 || mm_tok == 0) chk = ERR_BAD_FIELD;
         else if (mm_nch > WbufChunks) chk = ERR_WBUF_RANGE;
@@ -138,9 +157,10 @@ module tlpu_core #(
           chk = ERR_ABUF_RANGE;
         else if (mm_dst + mm_tok > ObufWords) chk = ERR_OBUF_RANGE;
       OP_ST:
-        if (st_rows == 0 || st_cnt == 0) chk = ERR_BAD_FIELD;
+        if (st_rows == 0 || st_cnt == 0 || (st_cnt * 4) % BB != 0) chk = ERR_BAD_FIELD;
         else if (st_cnt > Rows || st_src + st_rows > ObufWords) chk = ERR_OBUF_RANGE;
         else if (!aligned(st_addr) || !aligned(st_str)) chk = ERR_MEM_ALIGN;
+        else if (!mem_ok(st_end)) chk = ERR_MEM_RANGE;
       default: chk = ERR_ILLEGAL_OPCODE;
     endcase
   end
@@ -202,6 +222,9 @@ module tlpu_core #(
             done_q <= 1'b1;
           end else if (!aligned(prog_addr_q)) begin
             err_q  <= ERR_MEM_ALIGN;
+            done_q <= 1'b1;
+          end else if (!mem_ok(prog_end)) begin
+            err_q  <= ERR_MEM_RANGE;
             done_q <= 1'b1;
           end else begin
             state_q <= S_FETCH;
@@ -455,6 +478,7 @@ module tlpu_core #(
       CSR_IRQ_ENABLE:  rdata = {31'd0, irq_en_q};
       CSR_IRQ_STATUS:  rdata = {31'd0, irq_st_q};
       CSR_ERR_PC:      rdata = err_pc_q;
+      CSR_MEM_TOP:     rdata = mem_top_q;
       default:         rdata = '0;
     endcase
   end
@@ -462,12 +486,14 @@ module tlpu_core #(
   assign irq_o = irq_st_q && irq_en_q;
 
   wire finishing = (state_q == S_DRAIN && !dma_busy && !ex_busy) ||
-                   (state_q == S_IDLE && start_cmd && (prog_len_q == 0 || !aligned(prog_addr_q)));
+                   (state_q == S_IDLE && start_cmd &&
+                    (prog_len_q == 0 || !aligned(prog_addr_q) || !mem_ok(prog_end)));
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       prog_addr_q <= '0;
       prog_len_q  <= '0;
+      mem_top_q   <= '1;
       irq_en_q    <= 1'b0;
       irq_st_q    <= 1'b0;
       cnt_hi_q    <= '0;
@@ -476,6 +502,7 @@ module tlpu_core #(
       if (csr_wr && !busy) begin
         if (csr_addr_i == CSR_PROG_ADDR) prog_addr_q <= csr_wdata_i;
         if (csr_addr_i == CSR_PROG_LEN)  prog_len_q  <= csr_wdata_i;
+        if (csr_addr_i == CSR_MEM_TOP)   mem_top_q   <= csr_wdata_i;
       end
       if (csr_wr && csr_addr_i == CSR_IRQ_ENABLE) irq_en_q <= csr_wdata_i[0];
       if (finishing && !soft_reset) irq_st_q <= 1'b1;

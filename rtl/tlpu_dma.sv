@@ -118,6 +118,7 @@ module tlpu_dma #(
   reg [31:0] d_row_q, d_beat_q;   // position of the next beat
   reg        row_in_done_q;       // LDA: the row's last beat is in the gearbox
   reg [15:0] w_q;                 // LDA: words written in this row
+  reg [31:0] a_base_q;            // LDA: ABUF word of this row's first word
   reg [31:0] e_q;                 // LDW: entries written
   reg [RowW-1:0] e_row_q;         // LDW: entry's row
   reg [WAddrW-2:0] e_chunk_q;     // LDW: entry's chunk
@@ -181,24 +182,29 @@ module tlpu_dma #(
   assign wbuf_waddr_o = {bank_q, e_chunk_q};
   assign wbuf_wdata_o = {dec_sub, dec_add};
   assign abuf_we_o    = lda_out;
-  assign abuf_waddr_o = AAddrW'(32'(buf_base_q) + d_row_q * 32'(wpr_q) + 32'(w_q));
+  assign abuf_waddr_o = AAddrW'(a_base_q + 32'(w_q));
   assign abuf_wdata_o = gb_out;
 
   // ---- write data side (ST) -----------------------------------------------------
+  // The OBUF read port is synchronous and holds its data until the next read,
+  // and only ST uses it: row r's beats are sent straight from obuf_rdata_i,
+  // and row r+1 is read in the cycle row r's last beat is taken, so rows
+  // stream without a bubble (one read cycle at the start of the transfer).
   reg [31:0]        s_row_q, s_beat_q;
-  reg [1:0]         s_state_q;   // 0 load, 1 latch, 2 send
-  reg [32*Rows-1:0] s_word_q;
-  wire st_op    = act_q && is_write && s_row_q < rows_q;
-  assign obuf_re_o    = st_op && s_state_q == 2'd0;
-  assign obuf_raddr_o = OAddrW'(32'(buf_base_q) + s_row_q);
+  reg               s_send_q;    // 0: read the first row, 1: send
+  wire st_op       = act_q && is_write && s_row_q < rows_q;
   localparam int unsigned StBeats = (4 * Rows + BB - 1) / BB;  // beats in an OBUF word
   localparam int unsigned StIdxW  = (StBeats > 1) ? $clog2(StBeats) : 1;
   wire [StIdxW-1:0] s_idx = StIdxW'(s_beat_q);
-  wire [8*BB-1:0] st_beat = s_word_q[8*BB*s_idx +: 8*BB];
-  wire wdata_owed = !act_q && owed_wr_q != 0;   // after an abort: zeros
-  assign mem_wdata_valid_o = (st_op && s_state_q == 2'd2) || wdata_owed;
-  assign mem_wdata_o       = wdata_owed ? '0 : st_beat;
+  wire [32*Rows-1:0] s_word = obuf_rdata_i;
+  wire [8*BB-1:0] st_beat = s_word[8*BB*s_idx +: 8*BB];
+  wire wdata_owed = !act_q && owed_wr_q != 0;   // after an abort: the held beat, repeated
+  assign mem_wdata_valid_o = (st_op && s_send_q) || wdata_owed;
+  assign mem_wdata_o       = st_beat;
   wire wr_fire = mem_wdata_valid_o && mem_wdata_ready_i;
+  wire s_row_end = st_op && s_send_q && wr_fire && s_beat_q == bpr_q - 1;
+  assign obuf_re_o    = (st_op && !s_send_q) || (s_row_end && s_row_q + 1 < rows_q);
+  assign obuf_raddr_o = OAddrW'(32'(buf_base_q) + s_row_q + (s_send_q ? 32'd1 : 32'd0));
 
   // ---- completion -----------------------------------------------------------------
   wire rd_done  = (d_row_q >= rows_q) &&
@@ -234,7 +240,7 @@ module tlpu_dma #(
       stride_q <= '0;       d_row_q <= '0;       d_beat_q <= '0;     row_in_done_q <= 1'b0;
       w_q <= '0;            e_q <= '0;           e_row_q <= '0;      e_chunk_q <= '0;
       owed_rd_q <= '0;      owed_wr_q <= '0;
-      s_row_q <= '0;        s_beat_q <= '0;      s_state_q <= 2'd0;  s_word_q <= '0;
+      s_row_q <= '0;        s_beat_q <= '0;      s_send_q <= 1'b0;   a_base_q <= '0;
     end else begin
       // beats owed by / to the memory, whatever else happens
       owed_rd_q <= owed_rd_q + ((rq_fire && !is_write) ? 32'(rq_beats) : 32'd0)
@@ -280,7 +286,8 @@ module tlpu_dma #(
         e_chunk_q     <= '0;
         s_row_q       <= '0;
         s_beat_q      <= '0;
-        s_state_q     <= 2'd0;
+        s_send_q      <= 1'b0;
+        a_base_q      <= 32'(buf_addr_i);
       end else if (act_q && !abort_i) begin
         // requests
         if (rq_fire) begin
@@ -318,25 +325,17 @@ module tlpu_dma #(
           row_in_done_q <= 1'b0;
           w_q           <= '0;
           d_row_q       <= d_row_q + 1;
+          a_base_q      <= a_base_q + 32'(wpr_q);
         end
         // write data
-        if (st_op) begin
-          case (s_state_q)
-            2'd0: s_state_q <= 2'd1;
-            2'd1: begin
-              s_word_q  <= obuf_rdata_i;
-              s_state_q <= 2'd2;
-            end
-            default: if (wr_fire) begin
-              if (s_beat_q == bpr_q - 1) begin
-                s_beat_q  <= '0;
-                s_row_q   <= s_row_q + 1;
-                s_state_q <= 2'd0;
-              end else begin
-                s_beat_q <= s_beat_q + 1;
-              end
-            end
-          endcase
+        if (st_op && !s_send_q) s_send_q <= 1'b1;
+        if (st_op && s_send_q && wr_fire) begin
+          if (s_row_end) begin
+            s_beat_q <= '0;
+            s_row_q  <= s_row_q + 1;
+          end else begin
+            s_beat_q <= s_beat_q + 1;
+          end
         end
         if (finished) act_q <= 1'b0;
       end

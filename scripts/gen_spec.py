@@ -70,6 +70,9 @@ def c_header(spec):
     base = int(spec["counter_base"], 16)
     for i, c in enumerate(spec["counters"]):
         out.append(f"#define TLPU_CNT_{c['name']} 0x{base + 8 * i:03X}u /* {c['desc']} */")
+    out += ["", "/* counter indices (position in tlpu_sim_counters() and similar arrays) */"]
+    for i, c in enumerate(spec["counters"]):
+        out.append(f"#define TLPU_CNTI_{c['name']} {i}u")
     out += ["", "/* X(name, index, description) for every counter */", "#define TLPU_COUNTERS(X) \\"]
     out += [f"    X({c['name']}, {i}, \"{c['desc']}\") \\" for i, c in enumerate(spec["counters"])]
     out += ["", "", "#endif /* TLPU_SPEC_H */", ""]

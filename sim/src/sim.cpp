@@ -200,7 +200,8 @@ tlpu_status tlpu_sim_create(const tlpu_sim_config *cfg, tlpu_sim **out) {
     const uint32_t beat = TLPU_DEFAULT_BEAT_BYTES;
     if (cfg->dram_bytes < 4096 || cfg->dram_bytes > (4ull << 30) || cfg->dram_bytes % beat)
         return arg_error("dram_bytes must be a multiple of 16 between 4 KiB and 4 GiB");
-    if (cfg->dram_latency > 1000000) return arg_error("dram_latency must be at most 1000000 cycles");
+    if (cfg->dram_latency < 1 || cfg->dram_latency > 1000000)
+        return arg_error("dram_latency must be 1 .. 1000000 cycles");
     if (cfg->dram_width < 1 || cfg->dram_width > beat)
         return arg_error("dram_width must be 1 .. 16 bytes per cycle");
     if (cfg->dram_outstanding < 1 || cfg->dram_outstanding > TLPU_DRAM_QUEUE)
@@ -255,6 +256,9 @@ tlpu_status tlpu_sim_create(const tlpu_sim_config *cfg, tlpu_sim **out) {
         g_last_error = "the Verilated core does not identify as tlpu";
         return TLPU_ERR_DEVICE;
     }
+    // as firmware does at boot: DRAM accesses past the memory are errors
+    s->tick(true, true, TLPU_CSR_MEM_TOP, uint32_t(cfg->dram_bytes - 1));
+    s->cycle = 0;
     *out = s;
     return TLPU_OK;
 }

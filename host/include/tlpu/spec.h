@@ -94,23 +94,25 @@
 /* error codes (STATUS bits 15:8) */
 #define TLPU_HWERR_NONE 0u /* no error */
 #define TLPU_HWERR_ILLEGAL_OPCODE 1u /* unknown opcode */
-#define TLPU_HWERR_BAD_FIELD 2u /* a count field is zero or a format/mask is not defined */
+#define TLPU_HWERR_BAD_FIELD 2u /* a count field is zero, or ST COUNT is not a multiple of BEAT_BYTES/4 */
 #define TLPU_HWERR_WBUF_RANGE 3u /* LDW/MM chunk count exceeds the weight buffer */
 #define TLPU_HWERR_ABUF_RANGE 4u /* LDA/MM touches activation-buffer words past its end */
 #define TLPU_HWERR_OBUF_RANGE 5u /* MM/ST touches output-buffer words past its end, or ST COUNT > ROWS */
 #define TLPU_HWERR_MEM_ALIGN 6u /* a DRAM address or stride is not a multiple of the beat size */
 #define TLPU_HWERR_PROG_LEN 7u /* program length is zero */
+#define TLPU_HWERR_MEM_RANGE 8u /* a DRAM access (program, LDW, LDA or ST) reaches past MEM_TOP */
 
 /* X(name, code, description) for every error code */
 #define TLPU_HWERRORS(X) \
     X(NONE, 0, "no error") \
     X(ILLEGAL_OPCODE, 1, "unknown opcode") \
-    X(BAD_FIELD, 2, "a count field is zero or a format/mask is not defined") \
+    X(BAD_FIELD, 2, "a count field is zero, or ST COUNT is not a multiple of BEAT_BYTES/4") \
     X(WBUF_RANGE, 3, "LDW/MM chunk count exceeds the weight buffer") \
     X(ABUF_RANGE, 4, "LDA/MM touches activation-buffer words past its end") \
     X(OBUF_RANGE, 5, "MM/ST touches output-buffer words past its end, or ST COUNT > ROWS") \
     X(MEM_ALIGN, 6, "a DRAM address or stride is not a multiple of the beat size") \
     X(PROG_LEN, 7, "program length is zero") \
+    X(MEM_RANGE, 8, "a DRAM access (program, LDW, LDA or ST) reaches past MEM_TOP") \
 
 
 /* CSR byte addresses (32-bit registers) */
@@ -132,11 +134,12 @@
 #define TLPU_CSR_IRQ_ENABLE 0x050u /* rw: bit 0: raise irq_o when a program ends */
 #define TLPU_CSR_IRQ_STATUS 0x054u /* rw1c: bit 0: a program ended (write 1 to clear) */
 #define TLPU_CSR_ERR_PC 0x058u /* ro: index of the instruction that raised ERROR */
+#define TLPU_CSR_MEM_TOP 0x05Cu /* rw: highest valid DRAM byte address (reset 0xFFFFFFFF); set by firmware at boot */
 
 /* 64-bit counters: LO at TLPU_CNT_<name>, HI at +4; reading LO latches HI */
 #define TLPU_CSR_COUNTER_BASE 0x100u
 #define TLPU_NUM_COUNTERS 16u
-#define TLPU_CNT_CYCLES 0x100u /* cycles since the last START (running or not, until DONE) */
+#define TLPU_CNT_CYCLES 0x100u /* cycles in which the core was busy (START to DONE) */
 #define TLPU_CNT_BUSY_CYCLES 0x108u /* cycles in which the array computed */
 #define TLPU_CNT_STALL_CYCLES 0x110u /* cycles in which a DMA transfer waited on the memory port */
 #define TLPU_CNT_INSNS 0x118u /* instructions retired */
@@ -153,9 +156,27 @@
 #define TLPU_CNT_DRAM_RD_BYTES 0x170u /* bytes read from DRAM (program and data) */
 #define TLPU_CNT_DRAM_WR_BYTES 0x178u /* bytes written to DRAM */
 
+/* counter indices (position in tlpu_sim_counters() and similar arrays) */
+#define TLPU_CNTI_CYCLES 0u
+#define TLPU_CNTI_BUSY_CYCLES 1u
+#define TLPU_CNTI_STALL_CYCLES 2u
+#define TLPU_CNTI_INSNS 3u
+#define TLPU_CNTI_LANE_ADDS 4u
+#define TLPU_CNTI_LANE_SUBS 5u
+#define TLPU_CNTI_LANE_SKIPS 6u
+#define TLPU_CNTI_DEC_BYTES 7u
+#define TLPU_CNTI_WBUF_RD 8u
+#define TLPU_CNTI_WBUF_WR 9u
+#define TLPU_CNTI_ABUF_RD 10u
+#define TLPU_CNTI_ABUF_WR 11u
+#define TLPU_CNTI_OBUF_RD 12u
+#define TLPU_CNTI_OBUF_WR 13u
+#define TLPU_CNTI_DRAM_RD_BYTES 14u
+#define TLPU_CNTI_DRAM_WR_BYTES 15u
+
 /* X(name, index, description) for every counter */
 #define TLPU_COUNTERS(X) \
-    X(CYCLES, 0, "cycles since the last START (running or not, until DONE)") \
+    X(CYCLES, 0, "cycles in which the core was busy (START to DONE)") \
     X(BUSY_CYCLES, 1, "cycles in which the array computed") \
     X(STALL_CYCLES, 2, "cycles in which a DMA transfer waited on the memory port") \
     X(INSNS, 3, "instructions retired") \

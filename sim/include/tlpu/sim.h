@@ -35,7 +35,7 @@ typedef struct tlpu_sim tlpu_sim;
 typedef struct tlpu_sim_config {
     const char *variant;       /* "default", "small" or "large" */
     uint64_t dram_bytes;       /* device DRAM size: multiple of 16, 4 KiB .. 4 GiB */
-    uint32_t dram_latency;     /* cycles from read request to first beat (0 .. 1000000) */
+    uint32_t dram_latency;     /* cycles from read request to first beat (1 .. 1000000) */
     uint32_t dram_width;       /* DRAM bytes per cycle (1 .. beat bytes): the bandwidth */
     uint32_t dram_outstanding; /* read/write requests the DRAM queues (1 .. 64) */
     double stall_prob;         /* per-cycle probability each DRAM handshake stalls [0, 0.95] */
@@ -58,8 +58,8 @@ void tlpu_sim_config_init(tlpu_sim_config *cfg);
 /* Names of the built variants, NULL-terminated. */
 const char *const *tlpu_sim_variants(void);
 
-/* Creates a core (held in reset for a few cycles, then idle at cycle 0 of
- * its life). TLPU_ERR_INVALID_ARG names nothing itself: tlpu_sim_last_error() says
+/* Creates a core: held in reset for a few cycles, MEM_TOP set to the last
+ * DRAM byte (as firmware does at boot), then idle at cycle 0 of its life. TLPU_ERR_INVALID_ARG names nothing itself: tlpu_sim_last_error() says
  * which field was wrong. */
 tlpu_status tlpu_sim_create(const tlpu_sim_config *cfg, tlpu_sim **out);
 void tlpu_sim_destroy(tlpu_sim *sim);
