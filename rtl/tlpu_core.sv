@@ -21,7 +21,7 @@ module tlpu_core #(
   parameter int unsigned BeatBytes  = 16,    // 16, 32 or 64
   parameter int unsigned WbufChunks = 128,   // chunks per row per bank
   parameter int unsigned AbufWords  = 8192,  // Cols bytes each
-  parameter int unsigned ObufWords  = 256,   // Rows int32 each
+  parameter int unsigned ObufWords  = 2048,  // Rows int32 each
   parameter int unsigned ImemDepth  = 1024,  // instructions
   parameter int unsigned BurstBeats = 16,
   localparam int unsigned BurstW    = $clog2(BurstBeats + 1)
@@ -96,11 +96,14 @@ module tlpu_core #(
   wire        i_acc    = insn[MM_ACC_LSB];
   wire [31:0] ldw_nch  = fld(insn, LDW_NCHUNK_LSB, LDW_NCHUNK_WIDTH);
   wire [31:0] ldw_addr = fld(insn, LDW_ADDR_LSB, LDW_ADDR_WIDTH);
+  wire [31:0] ldw_woff = fld(insn, LDW_WOFF_LSB, LDW_WOFF_WIDTH);
+  wire [31:0] mm_woff  = fld(insn, MM_WOFF_LSB, MM_WOFF_WIDTH);
   wire [31:0] lda_nb   = fld(insn, LDA_NBYTES_LSB, LDA_NBYTES_WIDTH);
   wire [31:0] lda_rows = fld(insn, LDA_ROWS_LSB, LDA_ROWS_WIDTH);
   wire [31:0] lda_dst  = fld(insn, LDA_DST_LSB, LDA_DST_WIDTH);
   wire [31:0] lda_addr = fld(insn, LDA_ADDR_LSB, LDA_ADDR_WIDTH);
   wire [31:0] lda_str  = fld(insn, LDA_STRIDE_LSB, LDA_STRIDE_WIDTH);
+  wire [7:0]  lda_dstr = 8'(fld(insn, LDA_DSTRIDE_LSB, LDA_DSTRIDE_WIDTH));
   wire [31:0] mm_nch   = fld(insn, MM_NCHUNK_LSB, MM_NCHUNK_WIDTH);
   wire [31:0] mm_src   = fld(insn, MM_SRC_LSB, MM_SRC_WIDTH);
   wire [31:0] mm_tok   = fld(insn, MM_TOKENS_LSB, MM_TOKENS_WIDTH);
@@ -112,27 +115,46 @@ module tlpu_core #(
   wire [31:0] st_addr  = fld(insn, ST_ADDR_LSB, ST_ADDR_WIDTH);
   wire [31:0] st_str   = fld(insn, ST_STRIDE_LSB, ST_STRIDE_WIDTH);
   wire [1:0]  sync_m   = insn[SYNC_MASK_LSB +: 2];
-  wire [31:0] lda_wpr  = (lda_nb + Cols - 1) / Cols;
   function automatic aligned(input [31:0] a);
     aligned = (a % BB) == 0;
   endfunction
-  localparam [63:0] BB64 = 64'(BB);
+  // ceil(n / Cols) for n < 2^17 without a divider: n * ceil(2^32 / Cols) >> 32
+  // is exact when n * (ceil(2^32/Cols) * Cols - 2^32) < 2^32, true for
+  // n < 2^17 and Cols < 2^15.
+  localparam [32:0] RECIP_COLS = 33'((64'd1 << 32) / 64'(Cols) + 64'd1);
+  function automatic [15:0] words_of(input [16:0] nbytes);
+    logic [49:0] prod;
+    logic [16:0] num;
+    num = nbytes + 17'(Cols - 1);
+    prod = 50'(num) * 50'(RECIP_COLS);
+    words_of = 16'(prod >> 32);
+  endfunction
+  wire [15:0] lda_wpr = words_of(17'(lda_nb));
+  // DRAM extents (exclusive end; wide enough that nothing wraps); whole beats
+  // are read and written
   localparam int unsigned Bpc2 = Cols / 4, Bpc3 = Cols / 5;
-  localparam [63:0] BPC2 = 64'(Bpc2), BPC3 = 64'(Bpc3);
-  // DRAM extents (exclusive end, 64-bit so nothing wraps); whole beats are read
-  function automatic [63:0] up_beats(input [63:0] n);
-    up_beats = (n + BB64 - 64'd1) / BB64 * BB64;
+  localparam [49:0] LDW_ROW2 = 50'(Rows * Bpc2), LDW_ROW3 = 50'(Rows * Bpc3);  // bytes per chunk
+  localparam int unsigned BbM1 = BB - 1;
+  localparam [49:0] BB_M1 = 50'(BbM1);
+  function automatic [49:0] up_beats(input [49:0] n);
+    up_beats = (n + BB_M1) & ~BB_M1;
   endfunction
-  function automatic mem_ok(input [63:0] end_excl);
-    mem_ok = end_excl <= 64'(mem_top_q) + 64'd1;
+  function automatic mem_ok(input [49:0] end_excl);
+    mem_ok = end_excl <= 50'(mem_top_q) + 50'd1;
   endfunction
-  wire [63:0] ldw_end = 64'(ldw_addr) +
-                        up_beats(64'(ldw_nch) * 64'(Rows) * (i_fmt ? BPC3 : BPC2));
-  wire [63:0] lda_end = 64'(lda_addr) + (64'(lda_rows) - 64'd1) * 64'(lda_str) +
-                        up_beats(64'(lda_nb));
-  wire [63:0] st_end  = 64'(st_addr) + (64'(st_rows) - 64'd1) * 64'(st_str) +
-                        up_beats(64'(st_cnt) * 64'd4);
-  wire [63:0] prog_end = 64'(prog_addr_q) + 64'(prog_len_q) * 64'd16;
+  wire [15:0] lda_rows_m1 = 16'(lda_rows) - 16'd1;
+  wire [15:0] st_rows_m1  = 16'(st_rows) - 16'd1;
+  wire [49:0] ldw_end  = 50'(ldw_addr) + up_beats(50'(ldw_nch) * (i_fmt ? LDW_ROW3 : LDW_ROW2));
+  wire [49:0] lda_end  = 50'(lda_addr) + 50'(lda_rows_m1) * 50'(lda_str) +
+                         up_beats(50'(lda_nb));
+  wire [49:0] st_end   = 50'(st_addr) + 50'(st_rows_m1) * 50'(st_str) +
+                         up_beats(50'(st_cnt) << 2);
+  wire [49:0] prog_end = 50'(prog_addr_q) + (50'(prog_len_q) << 4);
+  // ABUF words between LDA rows: DSTRIDE, or the row's own words when 0
+  wire [15:0] lda_rstep = (lda_dstr != 0) ? 16'(lda_dstr) : lda_wpr;
+  wire [32:0] lda_words = 33'(lda_dst) + 33'(lda_rows_m1) * 33'(lda_rstep) + 33'(lda_wpr);
+  wire [15:0] mm_tok_m1 = 16'(mm_tok) - 16'd1;
+  wire [32:0] mm_words  = 33'(mm_src) + 33'(mm_tok_m1) * 33'(mm_ast) + 33'(mm_nch);
 
   // the first problem with the instruction, if any (checked before it issues)
   reg [7:0] chk;
@@ -142,19 +164,19 @@ module tlpu_core #(
       OP_END, OP_SYNC: chk = ERR_NONE;
       OP_LDW:
         if (ldw_nch == 0) chk = ERR_BAD_FIELD;
-        else if (ldw_nch > WbufChunks) chk = ERR_WBUF_RANGE;
+        else if (ldw_woff + ldw_nch > WbufChunks) chk = ERR_WBUF_RANGE;
         else if (!aligned(ldw_addr)) chk = ERR_MEM_ALIGN;
         else if (!mem_ok(ldw_end)) chk = ERR_MEM_RANGE;
       OP_LDA:
-        if (lda_nb == 0 || lda_rows == 0) chk = ERR_BAD_FIELD;
-        else if (64'(lda_dst) + 64'(lda_rows) * 64'(lda_wpr) > 64'(AbufWords)) chk = ERR_ABUF_RANGE;
+        if (lda_nb == 0 || lda_rows == 0 || (lda_dstr != 0 && 16'(lda_dstr) < lda_wpr))
+          chk = ERR_BAD_FIELD;
+        else if (lda_words > 33'(AbufWords)) chk = ERR_ABUF_RANGE;
         else if (!aligned(lda_addr) || !aligned(lda_str)) chk = ERR_MEM_ALIGN;
         else if (!mem_ok(lda_end)) chk = ERR_MEM_RANGE;
       OP_MM:
         if (mm_nch == 0 || mm_tok == 0) chk = ERR_BAD_FIELD;
-        else if (mm_nch > WbufChunks) chk = ERR_WBUF_RANGE;
-        else if (64'(mm_src) + (64'(mm_tok) - 64'd1) * 64'(mm_ast) + 64'(mm_nch) > 64'(AbufWords))
-          chk = ERR_ABUF_RANGE;
+        else if (mm_woff + mm_nch > WbufChunks) chk = ERR_WBUF_RANGE;
+        else if (mm_words > 33'(AbufWords)) chk = ERR_ABUF_RANGE;
         else if (mm_dst + mm_tok > ObufWords) chk = ERR_OBUF_RANGE;
       OP_ST:
         if (st_rows == 0 || st_cnt == 0 || (st_cnt * 4) % BB != 0) chk = ERR_BAD_FIELD;
@@ -177,7 +199,9 @@ module tlpu_core #(
   wire seg_end   = (32'(pc_q) + 1 == seg_len_q);
 
   // engine starts
-  wire fetch_start = (state_q == S_FETCH);
+  // a soft reset may leave the DMA draining beats the memory still owes: the
+  // fetch waits for it, like every other DMA start
+  wire fetch_start = (state_q == S_FETCH) && !dma_busy;
   wire dma_start   = fetch_start || (retire && needs_dma);
   wire [1:0] dma_op = fetch_start ? DMA_FETCH : (op == OP_LDW) ? DMA_LDW
                     : (op == OP_LDA) ? DMA_LDA : DMA_ST;
@@ -230,7 +254,7 @@ module tlpu_core #(
             state_q <= S_FETCH;
           end
         end
-        S_FETCH: begin
+        S_FETCH: if (!dma_busy) begin
           seg_len_q <= fetch_len;
           state_q   <= S_FWAIT;
         end
@@ -346,9 +370,11 @@ module tlpu_core #(
     .nbytes_i          (16'(lda_nb)),
     .count_i           (16'(fetch_start ? fetch_len : st_cnt)),
     .nchunk_i          (16'(ldw_nch)),
+    .woff_i            ((WAddrW-1)'(ldw_woff)),
     .bank_i            (i_bank),
     .fmt_i             (i_fmt),
     .buf_addr_i        (16'(is_lda ? lda_dst : st_src)),
+    .dstride_i         (lda_dstr),
     .abort_i           (soft_reset),
     .busy_o            (dma_busy),
     .imem_we_o         (imem_we),
@@ -404,6 +430,7 @@ module tlpu_core #(
     .bank_i       (i_bank),
     .acc_i        (i_acc),
     .nchunk_i     (16'(mm_nch)),
+    .woff_i       (16'(mm_woff)),
     .src_i        (16'(mm_src)),
     .tokens_i     (16'(mm_tok)),
     .astride_i    (16'(mm_ast)),
@@ -512,6 +539,48 @@ module tlpu_core #(
         cnt_q[i] <= cnt_reset ? 64'd0 : cnt_q[i] + inc[i];
     end
   end
+
+`ifndef SYNTHESIS
+  // ---- stream invariants (simulation only; Verilator --assert) -------------------------
+  // A valid the core raises on a memory channel stays raised, with the same
+  // payload, until the memory takes it.
+  reg              p_rreq_q, p_wreq_q, p_wdata_q;
+  reg [31:0]       p_raddr_q, p_waddr_q;
+  reg [BurstW-1:0] p_rbeats_q, p_wbeats_q;
+  reg [8*BB-1:0]   p_wdata_val_q;
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      p_rreq_q <= 1'b0;  p_wreq_q <= 1'b0;  p_wdata_q <= 1'b0;
+      p_raddr_q <= '0;   p_rbeats_q <= '0;  p_waddr_q <= '0;  p_wbeats_q <= '0;
+      p_wdata_val_q <= '0;
+    end else begin
+      p_rreq_q      <= mem_rreq_valid_o && !mem_rreq_ready_i;
+      p_wreq_q      <= mem_wreq_valid_o && !mem_wreq_ready_i;
+      p_wdata_q     <= mem_wdata_valid_o && !mem_wdata_ready_i;
+      p_raddr_q     <= mem_rreq_addr_o;
+      p_rbeats_q    <= mem_rreq_beats_o;
+      p_waddr_q     <= mem_wreq_addr_o;
+      p_wbeats_q    <= mem_wreq_beats_o;
+      p_wdata_val_q <= mem_wdata_o;
+      if (p_rreq_q) assert (mem_rreq_valid_o && mem_rreq_addr_o == p_raddr_q &&
+                            mem_rreq_beats_o == p_rbeats_q)
+        else $error("tlpu_core: read request dropped or changed before ready");
+      if (p_wreq_q) assert (mem_wreq_valid_o && mem_wreq_addr_o == p_waddr_q &&
+                            mem_wreq_beats_o == p_wbeats_q)
+        else $error("tlpu_core: write request dropped or changed before ready");
+      if (p_wdata_q) assert (mem_wdata_valid_o && mem_wdata_o == p_wdata_val_q)
+        else $error("tlpu_core: write data dropped or changed before ready");
+      if (mem_rreq_valid_o) assert (mem_rreq_beats_o != 0 && 32'(mem_rreq_beats_o) <= BurstBeats &&
+                                    mem_rreq_addr_o % BB == 0)
+        else $error("tlpu_core: malformed read request");
+      if (mem_wreq_valid_o) assert (mem_wreq_beats_o != 0 && 32'(mem_wreq_beats_o) <= BurstBeats &&
+                                    mem_wreq_addr_o % BB == 0)
+        else $error("tlpu_core: malformed write request");
+      if (retire && op == OP_MM) assert (!ex_busy) else $error("tlpu_core: MM issued to a busy engine");
+      if (dma_start) assert (!dma_busy) else $error("tlpu_core: DMA started while busy");
+    end
+  end
+`endif
 
   // Rows must be a multiple of 4 (ST moves whole 16-byte beats of int32),
   // Cols a multiple of 20 (whole PACK2 and PACK3 bytes per chunk).

@@ -15,7 +15,7 @@ module tlpu_dma #(
   parameter int unsigned BeatBytes  = 16,
   parameter int unsigned WbufChunks = 128,
   parameter int unsigned AbufWords  = 8192,
-  parameter int unsigned ObufWords  = 256,
+  parameter int unsigned ObufWords  = 2048,
   parameter int unsigned ImemDepth  = 1024,
   parameter int unsigned BurstBeats = 16,
   localparam int unsigned BurstW = $clog2(BurstBeats + 1),
@@ -36,9 +36,11 @@ module tlpu_dma #(
   input  wire [15:0]            nbytes_i,    // LDA: bytes per row
   input  wire [15:0]            count_i,     // ST: int32 per row; FETCH: instructions
   input  wire [15:0]            nchunk_i,    // LDW
+  input  wire [WAddrW-2:0]      woff_i,      // LDW: first chunk written
   input  wire                   bank_i,      // LDW
   input  wire                   fmt_i,       // LDW
   input  wire [15:0]            buf_addr_i,  // LDA: ABUF word; ST: OBUF word
+  input  wire [7:0]             dstride_i,   // LDA: ABUF words between rows (0: packed)
   input  wire                   abort_i,
   output wire                   busy_o,
 
@@ -94,6 +96,7 @@ module tlpu_dma #(
   reg [31:0] bpr_q;            // beats per row
   reg [InCntW-1:0] last_bytes_q; // valid bytes in a row's last beat
   reg [15:0] wpr_q;            // LDA: ABUF words per row
+  reg [15:0] rstep_q;          // LDA: ABUF words between rows
   reg [31:0] entries_q;        // LDW: row chunks to write
   reg [7:0]  bpc_q;            // LDW: packed bytes per row chunk
   reg [15:0] buf_base_q;
@@ -198,7 +201,11 @@ module tlpu_dma #(
   wire [StIdxW-1:0] s_idx = StIdxW'(s_beat_q);
   wire [32*Rows-1:0] s_word = obuf_rdata_i;
   wire [8*BB-1:0] st_beat = s_word[8*BB*s_idx +: 8*BB];
-  wire wdata_owed = !act_q && owed_wr_q != 0;   // after an abort: the held beat, repeated
+  // After an abort the beats owed to the memory are still sent (the held
+  // beat, repeated), and a beat already offered stays offered until taken
+  // even if its request is not yet accepted: valid never drops early.
+  reg  wd_hold_q;
+  wire wdata_owed = !act_q && (owed_wr_q != 0 || wd_hold_q);
   assign mem_wdata_valid_o = (st_op && s_send_q) || wdata_owed;
   assign mem_wdata_o       = st_beat;
   wire wr_fire = mem_wdata_valid_o && mem_wdata_ready_i;
@@ -211,7 +218,7 @@ module tlpu_dma #(
                   (op_q != DMA_LDW || e_q >= entries_q);
   wire wr_done  = (s_row_q >= rows_q);
   wire finished = act_q && !rq_act_q && (is_write ? wr_done : rd_done);
-  assign busy_o = act_q || rq_act_q || owed_rd_q != 0 || owed_wr_q != 0;
+  assign busy_o = act_q || rq_act_q || owed_rd_q != 0 || owed_wr_q != 0 || wd_hold_q;
 
   assign ev_rd_beat_o   = rd_fire;
   assign ev_wr_beat_o   = wr_fire;
@@ -223,6 +230,15 @@ module tlpu_dma #(
   assign ev_obuf_rd_o   = obuf_re_o;
 
   // ---- sizes of a new transfer -------------------------------------------------------
+  // ceil(n / Cols) without a divider (exact for n < 2^17, see tlpu_core)
+  localparam [32:0] RECIP_COLS = 33'((64'd1 << 32) / 64'(Cols) + 64'd1);
+  function automatic [15:0] words_of(input [16:0] nbytes);
+    logic [49:0] prod;
+    logic [16:0] num;
+    num = nbytes + 17'(Cols - 1);
+    prod = 50'(num) * 50'(RECIP_COLS);
+    words_of = 16'(prod >> 32);
+  endfunction
   wire [31:0] ldw_bpc   = fmt_i ? 32'(Cols / 5) : 32'(Cols / 4);
   wire [31:0] ldw_bytes = 32'(Rows) * 32'(nchunk_i) * ldw_bpc;
   wire [31:0] row_bytes = (op_i == DMA_LDW) ? ldw_bytes
@@ -235,13 +251,14 @@ module tlpu_dma #(
     if (!rst_ni) begin
       act_q <= 1'b0;        op_q <= 2'd0;        bank_q <= 1'b0;     fmt_q <= 1'b0;
       rows_q <= '0;         bpr_q <= '0;         last_bytes_q <= '0; wpr_q <= '0;
-      entries_q <= '0;      bpc_q <= '0;         buf_base_q <= '0;
+      entries_q <= '0;      bpc_q <= '0;         buf_base_q <= '0;   rstep_q <= '0;
       rq_act_q <= 1'b0;     rq_stop_q <= 1'b0;   rq_row_q <= '0;      rq_off_q <= '0;     rq_addr_q <= '0;
       stride_q <= '0;       d_row_q <= '0;       d_beat_q <= '0;     row_in_done_q <= 1'b0;
       w_q <= '0;            e_q <= '0;           e_row_q <= '0;      e_chunk_q <= '0;
-      owed_rd_q <= '0;      owed_wr_q <= '0;
+      owed_rd_q <= '0;      owed_wr_q <= '0;      wd_hold_q <= 1'b0;
       s_row_q <= '0;        s_beat_q <= '0;      s_send_q <= 1'b0;   a_base_q <= '0;
     end else begin
+      wd_hold_q <= mem_wdata_valid_o && !mem_wdata_ready_i;
       // beats owed by / to the memory, whatever else happens
       owed_rd_q <= owed_rd_q + ((rq_fire && !is_write) ? 32'(rq_beats) : 32'd0)
                              - (rd_fire ? 32'd1 : 32'd0);
@@ -268,7 +285,8 @@ module tlpu_dma #(
         rows_q        <= (op_i == DMA_LDA || op_i == DMA_ST) ? 32'(rows_i) : 32'd1;
         bpr_q         <= new_bpr;
         last_bytes_q  <= InCntW'(row_bytes - (new_bpr - 1) * BB);
-        wpr_q         <= 16'((32'(nbytes_i) + Cols - 1) / Cols);
+        wpr_q         <= words_of(17'(nbytes_i));
+        rstep_q       <= (dstride_i != 0) ? 16'(dstride_i) : words_of(17'(nbytes_i));
         entries_q     <= 32'(Rows) * 32'(nchunk_i);
         bpc_q         <= 8'(ldw_bpc);
         buf_base_q    <= buf_addr_i;
@@ -283,7 +301,7 @@ module tlpu_dma #(
         w_q           <= '0;
         e_q           <= '0;
         e_row_q       <= '0;
-        e_chunk_q     <= '0;
+        e_chunk_q     <= woff_i;
         s_row_q       <= '0;
         s_beat_q      <= '0;
         s_send_q      <= 1'b0;
@@ -325,7 +343,7 @@ module tlpu_dma #(
           row_in_done_q <= 1'b0;
           w_q           <= '0;
           d_row_q       <= d_row_q + 1;
-          a_base_q      <= a_base_q + 32'(wpr_q);
+          a_base_q      <= a_base_q + 32'(rstep_q);
         end
         // write data
         if (st_op && !s_send_q) s_send_q <= 1'b1;
@@ -341,6 +359,19 @@ module tlpu_dma #(
       end
     end
   end
+
+`ifndef SYNTHESIS
+  // ---- invariants (simulation only; Verilator --assert) ----------------------------
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (rst_ni) begin
+      // the memory sends only what was requested and takes only what is owed
+      if (rd_fire) assert (owed_rd_q != 0) else $error("tlpu_dma: read beat nobody requested");
+      if (wr_fire) assert (owed_wr_q != 0) else $error("tlpu_dma: write beat without a request");
+      if (ldw_out) assert (32'(e_row_q) < Rows) else $error("tlpu_dma: weight row out of range");
+      if (lda_out) assert (w_q < wpr_q) else $error("tlpu_dma: more words than the row holds");
+    end
+  end
+`endif
 
   // BeatBytes: one 128-bit instruction per beat (wider ports come later)
   if (BeatBytes != 16) begin : g_bad_beat

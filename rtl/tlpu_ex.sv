@@ -13,7 +13,7 @@ module tlpu_ex #(
   parameter int unsigned Cols       = 80,
   parameter int unsigned WbufChunks = 128,
   parameter int unsigned AbufWords  = 8192,
-  parameter int unsigned ObufWords  = 256,
+  parameter int unsigned ObufWords  = 2048,
   localparam int unsigned SumW   = 9 + $clog2(Cols),
   localparam int unsigned CntW   = $clog2(Rows * Cols + 1),
   localparam int unsigned WAddrW = $clog2(2 * WbufChunks),
@@ -27,6 +27,7 @@ module tlpu_ex #(
   input  wire                    bank_i,
   input  wire                    acc_i,
   input  wire [15:0]             nchunk_i,
+  input  wire [15:0]             woff_i,       // first weight chunk of the bank
   input  wire [15:0]             src_i,
   input  wire [15:0]             tokens_i,
   input  wire [15:0]             astride_i,
@@ -52,14 +53,14 @@ module tlpu_ex #(
 );
   // ---- stage A: walk tokens x chunks and read the buffers ------------------------
   reg        run_q, bank_q, acc_q;
-  reg [15:0] nchunk_q, tokens_q, astride_q, dst_q;
+  reg [15:0] nchunk_q, tokens_q, astride_q, dst_q, woff_q;
   reg [15:0] t_q, j_q;
   reg [31:0] row_base_q;   // src + t*astride
 
   wire a_valid = run_q;
   wire a_last  = (j_q == nchunk_q - 1);
   assign wbuf_re_o    = a_valid;
-  assign wbuf_raddr_o = {bank_q, (WAddrW-1)'(j_q)};
+  assign wbuf_raddr_o = {bank_q, (WAddrW-1)'(woff_q + j_q)};
   assign abuf_re_o    = a_valid;
   assign abuf_raddr_o = AAddrW'(row_base_q + 32'(j_q));
 
@@ -117,7 +118,7 @@ module tlpu_ex #(
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       run_q <= 1'b0;      bank_q <= 1'b0;     acc_q <= 1'b0;
-      nchunk_q <= '0;     tokens_q <= '0;     astride_q <= '0;   dst_q <= '0;
+      nchunk_q <= '0;     tokens_q <= '0;     astride_q <= '0;   dst_q <= '0;   woff_q <= '0;
       t_q <= '0;          j_q <= '0;          row_base_q <= '0;
       b_valid_q <= 1'b0;  b_first_q <= 1'b0;  b_last_q <= 1'b0;  b_t_q <= '0;
       c_first_q <= 1'b0;  c_last_q <= 1'b0;   c_t_q <= '0;       accum_q <= '0;
@@ -130,6 +131,7 @@ module tlpu_ex #(
         bank_q     <= bank_i;
         acc_q      <= acc_i;
         nchunk_q   <= nchunk_i;
+        woff_q     <= woff_i;
         tokens_q   <= tokens_i;
         astride_q  <= astride_i;
         dst_q      <= dst_i;

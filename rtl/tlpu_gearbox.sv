@@ -40,7 +40,7 @@ module tlpu_gearbox #(
   always @(*) begin
     word = buf_q[8*OutMax-1:0];
     for (int b = 0; b < OutMax; b++)
-      if (b >= int'(need_i)) word[8*b +: 8] = 8'h00;
+      if (b >= 32'(need_i)) word[8*b +: 8] = 8'h00;
   end
   assign out_data_o = word;
 
@@ -52,7 +52,7 @@ module tlpu_gearbox #(
     reg [8*InBytes-1:0] in_masked;
     in_masked = in_data_i;
     for (int b = 0; b < InBytes; b++)
-      if (b >= int'(in_bytes_i)) in_masked[8*b +: 8] = 8'h00;
+      if (b >= 32'(in_bytes_i)) in_masked[8*b +: 8] = 8'h00;
     buf_d = buf_q >> (8 * popped);
     cnt_d = cnt_q - popped;
     if (push) begin
@@ -74,4 +74,15 @@ module tlpu_gearbox #(
       cnt_q <= cnt_d;
     end
   end
+`ifndef SYNTHESIS
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (rst_ni) begin
+      assert (32'(cnt_q) <= Cap) else $error("tlpu_gearbox: buffer overflow");
+      if (in_valid_i) assert (in_bytes_i != 0 && 32'(in_bytes_i) <= InBytes)
+        else $error("tlpu_gearbox: beat with no or too many bytes");
+      if (out_valid_o && out_ready_i && !full_word) assert (flush_i)
+        else $error("tlpu_gearbox: partial word without flush");
+    end
+  end
+`endif
 endmodule

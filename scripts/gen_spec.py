@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Generate the C header and the Verilog include from rtl/spec/tlpu.json.
 
-  scripts/gen_spec.py            rewrite host/include/tlpu/spec.h and rtl/tlpu_spec.vh
-  scripts/gen_spec.py --check    exit 1 (naming the file) if either is out of date
+  scripts/gen_spec.py            rewrite host/include/tlpu/spec.h, rtl/tlpu_spec.vh and the
+                                 generated tables in docs/isa.md
+  scripts/gen_spec.py --check    exit 1 (naming the file) if any is out of date
 """
 import json
 import os
@@ -12,6 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPEC = os.path.join(ROOT, "rtl", "spec", "tlpu.json")
 C_OUT = os.path.join(ROOT, "host", "include", "tlpu", "spec.h")
 V_OUT = os.path.join(ROOT, "rtl", "tlpu_spec.vh")
+DOC = os.path.join(ROOT, "docs", "isa.md")
 BANNER = "GENERATED from rtl/spec/tlpu.json by scripts/gen_spec.py - do not edit."
 
 
@@ -105,9 +107,55 @@ def v_include(spec):
     return "\n".join(out) + "\n"
 
 
+def md_tables(spec):
+    """The tables of docs/isa.md, keyed by the name in its GENERATED markers."""
+    t = {}
+    rows = ["| opcode | code | field | bits | width |", "|---|---|---|---|---|"]
+    for op in spec["opcodes"]:
+        rows.append(f"| {op['name']} | {op['code']} | OP | 7:0 | 8 |")
+        for fl in op["fields"]:
+            hi = fl["lsb"] + fl["width"] - 1
+            rows.append(f"| | | {fl['name']} | {hi}:{fl['lsb']} | {fl['width']} |")
+    t["encoding"] = rows
+    rows = ["| code | name | meaning |", "|---|---|---|"]
+    rows += [f"| {e['code']} | {e['name']} | {e['desc']} |" for e in spec["errors"]]
+    t["errors"] = rows
+    rows = ["| address | name | access | meaning |", "|---|---|---|---|"]
+    rows += [f"| {c['addr']} | {c['name']} | {c['access']} | {c['desc']} |" for c in spec["csrs"]]
+    t["csrs"] = rows
+    base = int(spec["counter_base"], 16)
+    rows = ["| index | LO address | name | counts |", "|---|---|---|---|"]
+    rows += [f"| {i} | 0x{base + 8 * i:03X} | {c['name']} | {c['desc']} |"
+             for i, c in enumerate(spec["counters"])]
+    t["counters"] = rows
+    rows = ["| parameter | default |", "|---|---|"]
+    rows += [f"| {k} | {v} |" for k, v in spec["defaults"].items()]
+    t["defaults"] = rows
+    return t
+
+
+def doc_text(spec):
+    """docs/isa.md with its GENERATED sections refreshed (None if it is missing)."""
+    try:
+        with open(DOC, encoding="utf-8") as f:
+            text = f.read()
+    except FileNotFoundError:
+        return None
+    for name, rows in md_tables(spec).items():
+        begin, end = f"<!-- BEGIN GENERATED:{name} -->", f"<!-- END GENERATED:{name} -->"
+        a, b = text.find(begin), text.find(end)
+        if a < 0 or b < a:
+            sys.exit(f"gen_spec: docs/isa.md lacks the GENERATED:{name} markers")
+        text = text[:a + len(begin)] + "\n" + "\n".join(rows) + "\n" + text[b:]
+    return text
+
+
 def main():
     spec = load()
     outputs = {C_OUT: c_header(spec), V_OUT: v_include(spec)}
+    doc = doc_text(spec)
+    if doc is not None:
+        outputs[DOC] = doc
     check = "--check" in sys.argv[1:]
     stale = []
     for path, text in outputs.items():
@@ -128,7 +176,7 @@ def main():
         print("gen_spec: out of date (run scripts/gen_spec.py): " + ", ".join(stale), file=sys.stderr)
         return 1
     if check:
-        print("gen_spec: 2 passed, 0 failed")
+        print(f"gen_spec: {len(outputs)} passed, 0 failed")
     return 0
 
 

@@ -48,18 +48,20 @@ tlpu_insn tlpu_insn_sync(unsigned mask)
     return in;
 }
 
-tlpu_insn tlpu_insn_ldw(unsigned bank, unsigned fmt, uint32_t nchunk, uint32_t addr)
+tlpu_insn tlpu_insn_ldw(unsigned bank, unsigned fmt, uint32_t nchunk, uint32_t addr,
+                        uint32_t woff)
 {
     tlpu_insn in = op(TLPU_OP_LDW);
     SET(in, LDW, BANK, bank);
     SET(in, LDW, FMT, fmt);
     SET(in, LDW, NCHUNK, nchunk);
     SET(in, LDW, ADDR, addr);
+    SET(in, LDW, WOFF, woff);
     return in;
 }
 
 tlpu_insn tlpu_insn_lda(uint32_t nbytes, uint32_t rows, uint32_t dst, uint32_t addr,
-                        uint32_t stride)
+                        uint32_t stride, uint32_t dstride)
 {
     tlpu_insn in = op(TLPU_OP_LDA);
     SET(in, LDA, NBYTES, nbytes);
@@ -67,11 +69,12 @@ tlpu_insn tlpu_insn_lda(uint32_t nbytes, uint32_t rows, uint32_t dst, uint32_t a
     SET(in, LDA, DST, dst);
     SET(in, LDA, ADDR, addr);
     SET(in, LDA, STRIDE, stride);
+    SET(in, LDA, DSTRIDE, dstride);
     return in;
 }
 
 tlpu_insn tlpu_insn_mm(unsigned bank, unsigned acc, uint32_t nchunk, uint32_t src,
-                       uint32_t tokens, uint32_t astride, uint32_t dst)
+                       uint32_t tokens, uint32_t astride, uint32_t dst, uint32_t woff)
 {
     tlpu_insn in = op(TLPU_OP_MM);
     SET(in, MM, BANK, bank);
@@ -81,6 +84,7 @@ tlpu_insn tlpu_insn_mm(unsigned bank, unsigned acc, uint32_t nchunk, uint32_t sr
     SET(in, MM, TOKENS, tokens);
     SET(in, MM, ASTRIDE, astride);
     SET(in, MM, DST, dst);
+    SET(in, MM, WOFF, woff);
     return in;
 }
 
@@ -107,17 +111,17 @@ int tlpu_insn_format(const tlpu_insn *in, char *buf, size_t size)
                         (m & TLPU_SYNC_EX) ? " EX" : "", m ? "" : " (none)");
     }
     case TLPU_OP_LDW:
-        return snprintf(buf, size, "LDW bank=%u fmt=%s nchunk=%u addr=0x%x", GET(in, LDW, BANK),
-                        GET(in, LDW, FMT) ? "PACK3" : "PACK2", GET(in, LDW, NCHUNK),
-                        GET(in, LDW, ADDR));
+        return snprintf(buf, size, "LDW bank=%u fmt=%s nchunk=%u woff=%u addr=0x%x",
+                        GET(in, LDW, BANK), GET(in, LDW, FMT) ? "PACK3" : "PACK2",
+                        GET(in, LDW, NCHUNK), GET(in, LDW, WOFF), GET(in, LDW, ADDR));
     case TLPU_OP_LDA:
-        return snprintf(buf, size, "LDA nbytes=%u rows=%u dst=%u addr=0x%x stride=%u",
+        return snprintf(buf, size, "LDA nbytes=%u rows=%u dst=%u dstride=%u addr=0x%x stride=%u",
                         GET(in, LDA, NBYTES), GET(in, LDA, ROWS), GET(in, LDA, DST),
-                        GET(in, LDA, ADDR), GET(in, LDA, STRIDE));
+                        GET(in, LDA, DSTRIDE), GET(in, LDA, ADDR), GET(in, LDA, STRIDE));
     case TLPU_OP_MM:
         return snprintf(buf, size,
-                        "MM bank=%u acc=%u nchunk=%u src=%u tokens=%u astride=%u dst=%u",
-                        GET(in, MM, BANK), GET(in, MM, ACC), GET(in, MM, NCHUNK),
+                        "MM bank=%u acc=%u nchunk=%u woff=%u src=%u tokens=%u astride=%u dst=%u",
+                        GET(in, MM, BANK), GET(in, MM, ACC), GET(in, MM, NCHUNK), GET(in, MM, WOFF),
                         GET(in, MM, SRC), GET(in, MM, TOKENS), GET(in, MM, ASTRIDE),
                         GET(in, MM, DST));
     case TLPU_OP_ST:

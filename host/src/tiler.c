@@ -2,9 +2,11 @@
 /* tiler.c - BitLinear to tlpu program (tlpu/tiler.h). */
 #include "tlpu/tiler.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "tlpu/pack.h"
+#include "tlpu/timing.h"
 
 void tlpu_hw_default(tlpu_hw *hw)
 {
@@ -51,60 +53,27 @@ static uint32_t min32(uint32_t a, uint32_t b)
     return a < b ? a : b;
 }
 
-tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_t n,
-                                unsigned fmt, tlpu_tiling *t)
+static uint32_t lcm32(uint32_t a, uint32_t b)
 {
-    if (!t || tlpu_hw_check(hw) != TLPU_OK || (fmt != TLPU_FMT_PACK2 && fmt != TLPU_FMT_PACK3))
-        return TLPU_ERR_INVALID_ARG;
-    if (m == 0 || k == 0 || n == 0)
-        return TLPU_ERR_SHAPE;
-    tlpu_tiling r;
-    memset(&r, 0, sizeof r);
-    r.m = m;
-    r.k = k;
-    r.n = n;
-    r.fmt = fmt;
-    r.chunks = (uint32_t)(((uint64_t)k + hw->cols - 1) / hw->cols);
-    r.tiles = (uint32_t)(((uint64_t)n + hw->rows - 1) / hw->rows);
-    r.bpc = fmt == TLPU_FMT_PACK2 ? hw->cols / 4 : hw->cols / 5;
+    return a / gcd32(a, b) * b;
+}
 
-    /* K segments: at most WBUF_CHUNKS chunks and 65535 activation bytes
-     * (LDA NBYTES), each starting on a beat boundary of the activation row */
-    uint32_t q = hw->beat_bytes / gcd32(hw->cols, hw->beat_bytes);
-    uint32_t maxseg = min32(hw->wbuf_chunks, 65535u / hw->cols) / q * q;
-    if (maxseg == 0)
-        return TLPU_ERR_SHAPE;
-    r.nsegs = (r.chunks + maxseg - 1) / maxseg;
-    r.seg_chunks = (uint32_t)round_up((r.chunks + r.nsegs - 1) / r.nsegs, q);
-    if (r.seg_chunks > maxseg)
-        r.seg_chunks = maxseg;
-    r.nsegs = (r.chunks + r.seg_chunks - 1) / r.seg_chunks;
+/* chunk offsets whose activation byte offset (c * Cols) is beat aligned */
+static uint32_t q_act(const tlpu_hw *hw)
+{
+    return hw->beat_bytes / gcd32(hw->cols, hw->beat_bytes);
+}
 
-    /* token groups: all M at once when both buffers hold them, else groups
-     * that alternate between two halves of the activation buffer */
-    uint32_t obuf_t = min32(hw->obuf_words / 2, 65535u);
-    if (m <= obuf_t && (uint64_t)m * r.chunks <= hw->abuf_words) {
-        r.group_tokens = m;
-        r.abuf_double = 0;
-    } else if (hw->abuf_words / (2 * r.chunks) >= 1) {
-        r.group_tokens = min32(obuf_t, hw->abuf_words / (2 * r.chunks));
-        r.abuf_double = 1;
-    } else {
-        r.group_tokens = min32(obuf_t, hw->abuf_words / r.chunks);
-        r.abuf_double = 0;
-    }
-    if (r.group_tokens == 0)
-        return TLPU_ERR_SHAPE; /* one activation row does not fit the buffer */
-    if (r.group_tokens > m)
-        r.group_tokens = m;
-    r.ngroups = (m + r.group_tokens - 1) / r.group_tokens;
+/* chunk offsets whose weight-image offset (c * Rows * bpc) is beat aligned */
+static uint32_t q_wgt(const tlpu_hw *hw, uint32_t bpc)
+{
+    return hw->beat_bytes / gcd32(hw->rows * bpc, hw->beat_bytes);
+}
 
-    for (uint32_t s = 0; s < r.nsegs; s++)
-        r.tile_bytes += round_up((uint64_t)hw->rows * tlpu_tiling_seg_chunks(&r, s) * r.bpc,
-                                 hw->beat_bytes);
-    r.weight_bytes = r.tile_bytes * r.tiles;
-    *t = r;
-    return TLPU_OK;
+/* the largest LDA piece in chunks: NBYTES <= 65535, beat-aligned offsets */
+static uint32_t lda_piece(const tlpu_hw *hw)
+{
+    return 65535u / hw->cols / q_act(hw) * q_act(hw);
 }
 
 uint32_t tlpu_tiling_seg_chunks(const tlpu_tiling *t, uint32_t s)
@@ -115,14 +84,59 @@ uint32_t tlpu_tiling_seg_chunks(const tlpu_tiling *t, uint32_t s)
     return min32(t->seg_chunks, t->chunks - start);
 }
 
-uint64_t tlpu_tiling_block_offset(const tlpu_hw *hw, const tlpu_tiling *t, uint32_t tile,
-                                  uint32_t seg)
+uint64_t tlpu_tiling_chunk_offset(const tlpu_hw *hw, const tlpu_tiling *t, uint32_t tile,
+                                  uint32_t c0)
 {
-    uint64_t off = (uint64_t)tile * t->tile_bytes;
-    for (uint32_t s = 0; s < seg; s++)
-        off += round_up((uint64_t)hw->rows * tlpu_tiling_seg_chunks(t, s) * t->bpc,
-                        hw->beat_bytes);
-    return off;
+    return (uint64_t)tile * t->tile_bytes + (uint64_t)c0 * hw->rows * t->bpc;
+}
+
+static tlpu_status plan_basic(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_t n,
+                              unsigned fmt, tlpu_tiling *out)
+{
+    tlpu_tiling r;
+    memset(&r, 0, sizeof r);
+    r.m = m;
+    r.k = k;
+    r.n = n;
+    r.fmt = fmt;
+    r.chunks = (uint32_t)(((uint64_t)k + hw->cols - 1) / hw->cols);
+    r.tiles = (uint32_t)(((uint64_t)n + hw->rows - 1) / hw->rows);
+    r.bpc = fmt == TLPU_FMT_PACK2 ? hw->cols / 4 : hw->cols / 5;
+    r.tile_bytes = round_up((uint64_t)hw->rows * r.chunks * r.bpc, hw->beat_bytes);
+    r.weight_bytes = r.tile_bytes * r.tiles;
+
+    /* token-major activations (one row of C words per token) when LDA's
+     * 8-bit DSTRIDE can express C; otherwise one ABUF block per segment */
+    r.token_major = r.chunks <= 255;
+    uint32_t q = lcm32(q_act(hw), q_wgt(hw, r.bpc));
+    uint32_t maxseg = hw->wbuf_chunks;
+    if (!r.token_major)
+        maxseg = min32(maxseg, 65535u / hw->cols);
+    maxseg = maxseg / q * q;
+    if (maxseg == 0 || lda_piece(hw) == 0)
+        return TLPU_ERR_SHAPE;
+    r.nsegs = (r.chunks + maxseg - 1) / maxseg;
+    r.seg_chunks = min32(maxseg, (uint32_t)round_up((r.chunks + r.nsegs - 1) / r.nsegs, q));
+    r.nsegs = (r.chunks + r.seg_chunks - 1) / r.seg_chunks;
+
+    /* token groups: all M at once when both buffers hold them, else groups
+     * that alternate between two halves of the activation buffer */
+    uint32_t obuf_t = min32(hw->obuf_words / 2, 65535u);
+    if (m <= obuf_t && (uint64_t)m * r.chunks <= hw->abuf_words) {
+        r.group_tokens = m;
+    } else if (hw->abuf_words / (2 * r.chunks) >= 1) {
+        r.group_tokens = min32(obuf_t, hw->abuf_words / (2 * r.chunks));
+        r.abuf_double = 1;
+    } else {
+        r.group_tokens = min32(obuf_t, hw->abuf_words / r.chunks);
+    }
+    if (r.group_tokens == 0)
+        return TLPU_ERR_SHAPE; /* one activation row does not fit the buffer */
+    if (r.group_tokens > m)
+        r.group_tokens = m;
+    r.ngroups = (m + r.group_tokens - 1) / r.group_tokens;
+    *out = r;
+    return TLPU_OK;
 }
 
 tlpu_status tlpu_weights_image(const tlpu_hw *hw, const tlpu_tiling *t, const int8_t *w,
@@ -140,23 +154,18 @@ tlpu_status tlpu_weights_image(const tlpu_hw *hw, const tlpu_tiling *t, const in
     if (hw->cols > sizeof trits)
         return TLPU_ERR_UNSUPPORTED;
     for (uint32_t tile = 0; tile < t->tiles; tile++)
-        for (uint32_t s = 0; s < t->nsegs; s++) {
-            uint8_t *blk = img + tlpu_tiling_block_offset(hw, t, tile, s);
-            uint32_t nch = tlpu_tiling_seg_chunks(t, s);
-            for (uint32_t j = 0; j < nch; j++)
-                for (uint32_t r = 0; r < hw->rows; r++) {
-                    uint64_t row = (uint64_t)tile * hw->rows + r;
-                    uint64_t k0 = ((uint64_t)s * t->seg_chunks + j) * hw->cols;
-                    for (uint32_t c = 0; c < hw->cols; c++)
-                        trits[c] = (row < t->n && k0 + c < t->k) ? w[row * t->k + k0 + c] : 0;
-                    uint8_t *dst = blk + ((size_t)j * hw->rows + r) * t->bpc;
-                    tlpu_status st = t->fmt == TLPU_FMT_PACK2
-                                         ? tlpu_pack2(trits, hw->cols, dst, t->bpc)
-                                         : tlpu_pack3(trits, hw->cols, dst, t->bpc);
-                    if (st != TLPU_OK)
-                        return st;
-                }
-        }
+        for (uint32_t j = 0; j < t->chunks; j++)
+            for (uint32_t r = 0; r < hw->rows; r++) {
+                uint64_t row = (uint64_t)tile * hw->rows + r;
+                uint64_t k0 = (uint64_t)j * hw->cols;
+                for (uint32_t c = 0; c < hw->cols; c++)
+                    trits[c] = (row < t->n && k0 + c < t->k) ? w[row * t->k + k0 + c] : 0;
+                uint8_t *dst = img + tlpu_tiling_chunk_offset(hw, t, tile, j) + (size_t)r * t->bpc;
+                tlpu_status st = t->fmt == TLPU_FMT_PACK2 ? tlpu_pack2(trits, hw->cols, dst, t->bpc)
+                                                          : tlpu_pack3(trits, hw->cols, dst, t->bpc);
+                if (st != TLPU_OK)
+                    return st;
+            }
     return TLPU_OK;
 }
 
@@ -172,12 +181,28 @@ uint32_t tlpu_out_stride(const tlpu_hw *hw, uint32_t n)
 
 /* ---- the schedule ------------------------------------------------------ */
 
+/* One unit of work: load a weight piece (chunks c0 .. c0+nch-1 of a tile)
+ * into a bank, then multiply it by the group's tokens. */
+typedef struct item {
+    uint32_t g, tile, c0, nch;
+    int first;  /* the first piece of this (group, tile): ACC off, takes a region */
+    int last;   /* the last piece: the tile's outputs are complete */
+    /* prologue: activations to load before this item's LDW (chunks
+     * [lda_c0, lda_c0 + lda_nch) of token rows [lda_r0, lda_r1)) */
+    uint32_t lda_c0, lda_nch, lda_r0, lda_r1;
+} item;
+
 typedef struct emitter {
     const tlpu_hw *hw;
     const tlpu_tiling *t;
     const tlpu_bitlinear_addrs *a;
     tlpu_program *p;
     tlpu_status st;
+    uint32_t nregions;
+    int32_t *region_of;    /* per (group, tile): its OBUF region, -1 none */
+    uint8_t *region_busy;  /* a region holds a tile whose ST is not yet emitted */
+    uint32_t *pending;     /* (group, tile) ids whose MMs are done, awaiting ST */
+    uint32_t npending;
 } emitter;
 
 static void emit(emitter *e, tlpu_insn in)
@@ -196,60 +221,240 @@ static uint32_t abuf_base(const emitter *e, uint32_t g)
     return e->t->abuf_double ? (g % 2) * (e->hw->abuf_words / 2) : 0;
 }
 
-static void emit_lda(emitter *e, uint32_t g)
+/* activations of group g, chunks [c0, c0 + nch), token rows [r0, r1) of the
+ * group (token-major layout only) */
+static void emit_lda_rows(emitter *e, uint32_t g, uint32_t c0, uint32_t nch, uint32_t r0,
+                          uint32_t r1)
 {
     const tlpu_tiling *t = e->t;
-    uint32_t tg = group_tokens(t, g);
-    for (uint32_t s = 0; s < t->nsegs; s++) {
-        uint64_t kbyte = (uint64_t)s * t->seg_chunks * e->hw->cols;
-        uint32_t nbytes = (uint32_t)min32(tlpu_tiling_seg_chunks(t, s) * e->hw->cols,
-                                          (uint32_t)(t->k - kbyte));
-        uint64_t addr = e->a->act + (uint64_t)g * t->group_tokens * e->a->act_stride + kbyte;
-        emit(e, tlpu_insn_lda(nbytes, tg, abuf_base(e, g) + tg * s * t->seg_chunks,
-                              (uint32_t)addr, e->a->act_stride));
+    const uint32_t cols = e->hw->cols, rows = r1 - r0;
+    uint64_t row0 = e->a->act + ((uint64_t)g * t->group_tokens + r0) * e->a->act_stride;
+    uint32_t piece = lda_piece(e->hw);
+    for (uint32_t c = c0; c < c0 + nch; c += piece) {
+        uint32_t pc = min32(piece, c0 + nch - c);
+        uint32_t nbytes = (uint32_t)min32(pc * cols, t->k - c * cols);
+        uint32_t words = (nbytes + cols - 1) / cols;
+        uint32_t dstride = (rows > 1 && words != t->chunks) ? t->chunks : 0;
+        emit(e, tlpu_insn_lda(nbytes, rows, abuf_base(e, g) + r0 * t->chunks + c,
+                              (uint32_t)(row0 + (uint64_t)c * cols), e->a->act_stride, dstride));
     }
 }
 
-typedef struct item {
-    uint32_t g, tile, seg, tcount; /* tcount: (group, tile) pairs before this one */
-} item;
-
-static item item_at(const tlpu_tiling *t, uint64_t i)
-{
-    item it;
-    it.seg = (uint32_t)(i % t->nsegs);
-    uint64_t gt = i / t->nsegs;
-    it.tile = (uint32_t)(gt % t->tiles);
-    it.g = (uint32_t)(gt / t->tiles);
-    it.tcount = (uint32_t)gt;
-    return it;
-}
-
-static void emit_ldw(emitter *e, uint64_t i)
-{
-    item it = item_at(e->t, i);
-    uint64_t addr = e->a->weights + tlpu_tiling_block_offset(e->hw, e->t, it.tile, it.seg);
-    emit(e, tlpu_insn_ldw((unsigned)(i % 2), e->t->fmt, tlpu_tiling_seg_chunks(e->t, it.seg),
-                          (uint32_t)addr));
-}
-
-static void emit_st(emitter *e, item it)
+/* activations of group g, chunks [c0, c0 + nch) */
+static void emit_lda_range(emitter *e, uint32_t g, uint32_t c0, uint32_t nch)
 {
     const tlpu_tiling *t = e->t;
-    uint32_t tg = group_tokens(t, it.g);
-    uint32_t valid = min32(e->hw->rows, t->n - it.tile * e->hw->rows);
-    uint32_t count = (valid + 3) / 4 * 4;
-    uint64_t addr = e->a->out + (uint64_t)it.g * t->group_tokens * e->a->out_stride +
-                    (uint64_t)it.tile * e->hw->rows * 4;
-    emit(e, tlpu_insn_st((it.tcount % 2) * t->group_tokens, tg, count, (uint32_t)addr,
-                         e->a->out_stride));
+    const uint32_t cols = e->hw->cols, tg = group_tokens(t, g);
+    uint64_t row0 = e->a->act + (uint64_t)g * t->group_tokens * e->a->act_stride;
+    if (t->token_major) {
+        uint32_t piece = lda_piece(e->hw);
+        for (uint32_t c = c0; c < c0 + nch; c += piece) {
+            uint32_t pc = min32(piece, c0 + nch - c);
+            uint32_t nbytes = (uint32_t)min32(pc * cols, t->k - c * cols);
+            uint32_t words = (nbytes + cols - 1) / cols;
+            uint32_t dstride = (tg > 1 && words != t->chunks) ? t->chunks : 0;
+            emit(e, tlpu_insn_lda(nbytes, tg, abuf_base(e, g) + c, (uint32_t)(row0 + (uint64_t)c * cols),
+                                  e->a->act_stride, dstride));
+        }
+    } else {
+        for (uint32_t s = 0; s < t->nsegs; s++) {
+            uint32_t c = s * t->seg_chunks, sc = tlpu_tiling_seg_chunks(t, s);
+            uint32_t nbytes = (uint32_t)min32(sc * cols, t->k - c * cols);
+            emit(e, tlpu_insn_lda(nbytes, tg, abuf_base(e, g) + tg * c,
+                                  (uint32_t)(row0 + (uint64_t)c * cols), e->a->act_stride, 0));
+        }
+    }
 }
 
-tlpu_status tlpu_compile_bitlinear(const tlpu_hw *hw, const tlpu_tiling *t,
-                                   const tlpu_bitlinear_addrs *a, tlpu_program *prog)
+static void emit_ldw(emitter *e, const item *it, uint64_t i)
 {
-    if (!hw || !t || !a || !prog || tlpu_hw_check(hw) != TLPU_OK)
-        return TLPU_ERR_INVALID_ARG;
+    uint64_t addr = e->a->weights + tlpu_tiling_chunk_offset(e->hw, e->t, it->tile, it->c0);
+    emit(e, tlpu_insn_ldw((unsigned)(i % 2), e->t->fmt, it->nch, (uint32_t)addr, 0));
+}
+
+static void emit_st(emitter *e, uint32_t id)
+{
+    const tlpu_tiling *t = e->t;
+    uint32_t g = id / t->tiles, tile = id % t->tiles;
+    uint32_t tg = group_tokens(t, g);
+    uint32_t valid = min32(e->hw->rows, t->n - tile * e->hw->rows);
+    uint32_t count = (valid + 3) / 4 * 4;
+    uint64_t addr = e->a->out + (uint64_t)g * t->group_tokens * e->a->out_stride +
+                    (uint64_t)tile * e->hw->rows * 4;
+    uint32_t region = (uint32_t)e->region_of[id];
+    emit(e, tlpu_insn_st(region * t->group_tokens, tg, count, (uint32_t)addr, e->a->out_stride));
+    e->region_busy[region] = 0;
+}
+
+static void emit_oldest_st(emitter *e)
+{
+    if (!e->npending)
+        return;
+    emit_st(e, e->pending[0]);
+    memmove(e->pending, e->pending + 1, (e->npending - 1) * sizeof *e->pending);
+    e->npending--;
+}
+
+/* a free output region for (group, tile) id; stores pending tiles if none */
+static void take_region(emitter *e, uint32_t id)
+{
+    for (;;) {
+        for (uint32_t r = 0; r < e->nregions; r++) {
+            /* round-robin from the id keeps recently stored regions cool */
+            uint32_t rr = (id + r) % e->nregions;
+            if (!e->region_busy[rr]) {
+                e->region_busy[rr] = 1;
+                e->region_of[id] = (int32_t)rr;
+                return;
+            }
+        }
+        if (!e->npending) {
+            e->st = TLPU_ERR_SHAPE; /* not reachable with two or more regions */
+            return;
+        }
+        emit_oldest_st(e);
+    }
+}
+
+/* the item list of a plan */
+static item *make_items(const tlpu_tiling *t, uint64_t *count)
+{
+    uint32_t G = t->prologue_tiles;
+    uint64_t nf = G ? (t->chunks + t->fine_chunks - 1) / t->fine_chunks : 0;
+    uint64_t n = (uint64_t)G * nf + ((uint64_t)t->ngroups * t->tiles - G) * t->nsegs;
+    item *v = calloc(n ? n : 1, sizeof *v);
+    if (!v)
+        return NULL;
+    uint64_t i = 0;
+    /* piece s+1 of the activations is split by token rows over the items
+     * (1 .. G-1, s): it streams in between their weight loads instead of
+     * holding the DMA (and with it every SYNC) for the whole piece */
+    uint32_t parts = G > 1 ? G - 1 : 1, T = t->group_tokens;
+    uint32_t per = (T + parts - 1) / parts;
+    for (uint64_t s = 0; s < nf; s++)
+        for (uint32_t tile = 0; tile < G; tile++) {
+            item *it = &v[i++];
+            it->tile = tile;
+            it->c0 = (uint32_t)s * t->fine_chunks;
+            it->nch = min32(t->fine_chunks, t->chunks - it->c0);
+            it->first = s == 0;
+            it->last = s + 1 == nf;
+            if (s == 0 && tile == 0) {
+                it->lda_c0 = 0;
+                it->lda_nch = it->nch;
+                it->lda_r0 = 0;
+                it->lda_r1 = T;
+            } else if (tile >= 1 && s + 1 < nf) {
+                uint32_t r0 = (tile - 1) * per, r1 = min32(T, tile * per);
+                if (r0 < r1) {
+                    it->lda_c0 = (uint32_t)(s + 1) * t->fine_chunks;
+                    it->lda_nch = min32(t->fine_chunks, t->chunks - it->lda_c0);
+                    it->lda_r0 = r0;
+                    it->lda_r1 = r1;
+                }
+            }
+        }
+    for (uint32_t g = 0; g < t->ngroups; g++)
+        for (uint32_t tile = g == 0 ? G : 0; tile < t->tiles; tile++)
+            for (uint32_t s = 0; s < t->nsegs; s++) {
+                item *it = &v[i++];
+                it->g = g;
+                it->tile = tile;
+                it->c0 = s * t->seg_chunks;
+                it->nch = tlpu_tiling_seg_chunks(t, s);
+                it->first = s == 0;
+                it->last = s + 1 == t->nsegs;
+            }
+    *count = n;
+    return v;
+}
+
+static tlpu_status build(const tlpu_hw *hw, const tlpu_tiling *t, const tlpu_bitlinear_addrs *a,
+                         tlpu_program *prog)
+{
+    uint64_t nitems = 0;
+    item *items = make_items(t, &nitems);
+    uint32_t ids = t->ngroups * t->tiles;
+    emitter e = {hw, t, a, prog, TLPU_OK, hw->obuf_words / t->group_tokens, NULL, NULL, NULL, 0};
+    if (e.nregions > ids + 1)
+        e.nregions = ids + 1;
+    e.region_of = malloc(ids * sizeof *e.region_of);
+    e.region_busy = calloc(e.nregions, 1);
+    e.pending = malloc(ids * sizeof *e.pending);
+    if (!items || !e.region_of || !e.region_busy || !e.pending) {
+        free(items);
+        free(e.region_of);
+        free(e.region_busy);
+        free(e.pending);
+        return TLPU_ERR_NOMEM;
+    }
+    for (uint32_t i = 0; i < ids; i++)
+        e.region_of[i] = -1;
+
+    /* the activations: all of them up front, or piece by piece in the prologue */
+    if (t->prologue_tiles == 0)
+        emit_lda_range(&e, 0, 0, t->chunks);
+    for (uint64_t i = 0; i < nitems && e.st == TLPU_OK; i++) {
+        item *it = &items[i];
+        uint32_t id = it->g * t->tiles + it->tile;
+        if (i == 0) {
+            if (it->lda_nch)
+                emit_lda_rows(&e, 0, it->lda_c0, it->lda_nch, it->lda_r0, it->lda_r1);
+            emit_ldw(&e, it, i);
+        }
+        if (it->first)
+            take_region(&e, id);
+        emit(&e, tlpu_insn_sync(TLPU_SYNC_DMA));
+        uint32_t tg = group_tokens(t, it->g);
+        uint32_t src, astride;
+        if (t->token_major) {
+            src = abuf_base(&e, it->g) + it->c0;
+            astride = t->chunks;
+        } else {
+            src = abuf_base(&e, it->g) + tg * it->c0;
+            astride = it->nch;
+        }
+        emit(&e, tlpu_insn_mm((unsigned)(i % 2), !it->first, it->nch, src, tg, astride,
+                              (uint32_t)e.region_of[id] * t->group_tokens, 0));
+        /* this MM issued, so the one before finished: one finished tile goes
+         * out, and the other weight bank can be refilled */
+        emit_oldest_st(&e);
+        if (i + 1 < nitems) {
+            item *nx = &items[i + 1];
+            if (nx->lda_nch)
+                emit_lda_rows(&e, 0, nx->lda_c0, nx->lda_nch, nx->lda_r0, nx->lda_r1);
+            if (nx->g != it->g && !t->abuf_double) {
+                emit(&e, tlpu_insn_sync(TLPU_SYNC_EX)); /* group g done with the buffer */
+                emit_lda_range(&e, nx->g, 0, t->chunks);
+            } else if (t->abuf_double && it->first && it->c0 == 0 && it->tile == 0 &&
+                       it->g + 1 < t->ngroups) {
+                emit_lda_range(&e, it->g + 1, 0, t->chunks); /* the other half */
+            }
+            if (nx->first && nx->g * t->tiles + nx->tile != id) {
+                /* make sure the next tile will find a region: store if needed */
+                int free_region = 0;
+                for (uint32_t r = 0; r < e.nregions; r++)
+                    free_region |= !e.region_busy[r];
+                if (!free_region)
+                    emit_oldest_st(&e);
+            }
+            emit_ldw(&e, nx, i + 1);
+        }
+        if (it->last)
+            e.pending[e.npending++] = id;
+    }
+    emit(&e, tlpu_insn_sync(TLPU_SYNC_EX));
+    while (e.npending && e.st == TLPU_OK)
+        emit_oldest_st(&e);
+    free(items);
+    free(e.region_of);
+    free(e.region_busy);
+    free(e.pending);
+    return e.st;
+}
+
+static tlpu_status check_addrs(const tlpu_hw *hw, const tlpu_tiling *t, const tlpu_bitlinear_addrs *a)
+{
     uint64_t bb = hw->beat_bytes;
     if (a->weights % bb || a->act % bb || a->out % bb || a->act_stride % bb ||
         a->out_stride % bb || a->act_stride < t->k || a->out_stride < 4 * round_up(t->n, 4))
@@ -259,45 +464,84 @@ tlpu_status tlpu_compile_bitlinear(const tlpu_hw *hw, const tlpu_tiling *t,
     if (a->weights + t->weight_bytes > (1ull << 32) || act_end > (1ull << 32) ||
         out_end > (1ull << 32))
         return TLPU_ERR_RANGE;
+    return TLPU_OK;
+}
 
-    emitter e = {hw, t, a, prog, TLPU_OK};
-    uint64_t nitems = (uint64_t)t->ngroups * t->tiles * t->nsegs;
-    int pending = 0;
-    item pend = {0, 0, 0, 0};
+tlpu_status tlpu_compile_bitlinear(const tlpu_hw *hw, const tlpu_tiling *t,
+                                   const tlpu_bitlinear_addrs *a, tlpu_program *prog)
+{
+    if (!hw || !t || !a || !prog || tlpu_hw_check(hw) != TLPU_OK)
+        return TLPU_ERR_INVALID_ARG;
+    tlpu_status st = check_addrs(hw, t, a);
+    if (st != TLPU_OK)
+        return st;
+    return build(hw, t, a, prog);
+}
 
-    emit_lda(&e, 0);
-    emit_ldw(&e, 0);
-    for (uint64_t i = 0; i < nitems; i++) {
-        item it = item_at(t, i);
-        uint32_t tg = group_tokens(t, it.g);
-        uint32_t nch = tlpu_tiling_seg_chunks(t, it.seg);
-        emit(&e, tlpu_insn_sync(TLPU_SYNC_DMA));
-        emit(&e, tlpu_insn_mm((unsigned)(i % 2), it.seg > 0, nch,
-                              abuf_base(&e, it.g) + tg * it.seg * t->seg_chunks, tg, nch,
-                              (it.tcount % 2) * t->group_tokens));
-        /* this MM issued, so the previous one finished: its tile can go out
-         * and its weight bank can be refilled */
-        if (pending) {
-            emit_st(&e, pend);
-            pending = 0;
-        }
-        if (it.seg == t->nsegs - 1) {
-            pending = 1;
-            pend = it;
-        }
-        if (i + 1 < nitems) {
-            item nx = item_at(t, i + 1);
-            if (t->abuf_double && it.tile == 0 && it.seg == 0 && it.g + 1 < t->ngroups)
-                emit_lda(&e, it.g + 1); /* into the other half, while group g computes */
-            else if (!t->abuf_double && nx.g != it.g) {
-                emit(&e, tlpu_insn_sync(TLPU_SYNC_EX)); /* group g done with the buffer */
-                emit_lda(&e, nx.g);
+/* the timing model's cycle count for a plan, at dummy (valid) addresses */
+static uint64_t plan_cycles(const tlpu_hw *hw, const tlpu_tiling *t)
+{
+    tlpu_bitlinear_addrs a;
+    a.act_stride = tlpu_act_stride(hw, t->k);
+    a.out_stride = tlpu_out_stride(hw, t->n);
+    a.weights = 0;
+    a.act = round_up(t->weight_bytes, 256);
+    a.out = round_up(a.act + (uint64_t)t->m * a.act_stride, 256);
+    if (check_addrs(hw, t, &a) != TLPU_OK)
+        return UINT64_MAX;
+    tlpu_program p;
+    tlpu_program_init(&p);
+    uint64_t cycles = UINT64_MAX;
+    if (build(hw, t, &a, &p) == TLPU_OK) {
+        tlpu_timing_cfg c;
+        tlpu_timing_cfg_init(&c, hw);
+        c.mem_latency = t->mem_latency;
+        tlpu_timing tm;
+        if (tlpu_timing_run(&c, p.insns, p.n, &tm) == TLPU_OK && tm.hw_error == 0)
+            cycles = tm.counters[TLPU_CNTI_CYCLES];
+    }
+    tlpu_program_free(&p);
+    return cycles;
+}
+
+tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_t n,
+                                unsigned fmt, uint32_t mem_latency, tlpu_tiling *t)
+{
+    if (!t || tlpu_hw_check(hw) != TLPU_OK || (fmt != TLPU_FMT_PACK2 && fmt != TLPU_FMT_PACK3))
+        return TLPU_ERR_INVALID_ARG;
+    if (m == 0 || k == 0 || n == 0)
+        return TLPU_ERR_SHAPE;
+    tlpu_tiling best;
+    tlpu_status st = plan_basic(hw, m, k, n, fmt, &best);
+    if (st != TLPU_OK)
+        return st;
+    best.mem_latency = mem_latency ? mem_latency : 16;
+    best.predicted_cycles = plan_cycles(hw, &best);
+
+    /* the prologue: worth trying when one group holds every token and the
+     * activation load is long next to one tile's weights */
+    uint32_t regions = hw->obuf_words / best.group_tokens;
+    uint64_t act_beats = (uint64_t)m * ((k + hw->beat_bytes - 1) / hw->beat_bytes);
+    uint64_t tile_beats = best.tile_bytes / hw->beat_bytes;
+    if (best.ngroups == 1 && best.token_major && best.nsegs == 1 && best.tiles > 1 &&
+        regions >= 3 && act_beats > tile_beats / 2) {
+        uint32_t q = lcm32(q_act(hw), q_wgt(hw, best.bpc));
+        uint32_t gmax = min32(best.tiles, regions - 2);
+        for (uint32_t fc = q; fc <= best.chunks && fc <= 64; fc *= 2) {
+            if (fc == best.chunks)
+                break; /* one piece: no overlap to gain */
+            for (uint32_t g = 2; g <= gmax; g += (g < 8 ? 1 : 2)) {
+                tlpu_tiling c = best;
+                c.prologue_tiles = g;
+                c.fine_chunks = fc;
+                c.predicted_cycles = plan_cycles(hw, &c);
+                if (c.predicted_cycles < best.predicted_cycles)
+                    best = c;
             }
-            emit_ldw(&e, i + 1);
         }
     }
-    emit(&e, tlpu_insn_sync(TLPU_SYNC_EX));
-    if (pending)
-        emit_st(&e, pend);
-    return e.st;
+    if (best.predicted_cycles == UINT64_MAX)
+        return TLPU_ERR_SHAPE;
+    *t = best;
+    return TLPU_OK;
 }

@@ -57,7 +57,7 @@ uint32_t tlpu_timing_check(const tlpu_timing_cfg *c, const tlpu_insn *in)
         uint64_t nch = GET(in, LDW, NCHUNK), addr = GET(in, LDW, ADDR);
         if (nch == 0)
             return TLPU_HWERR_BAD_FIELD;
-        if (nch > hw->wbuf_chunks)
+        if (GET(in, LDW, WOFF) + nch > hw->wbuf_chunks)
             return TLPU_HWERR_WBUF_RANGE;
         if (addr % bb)
             return TLPU_HWERR_MEM_ALIGN;
@@ -68,10 +68,10 @@ uint32_t tlpu_timing_check(const tlpu_timing_cfg *c, const tlpu_insn *in)
     case TLPU_OP_LDA: {
         uint64_t nb = GET(in, LDA, NBYTES), rows = GET(in, LDA, ROWS), dst = GET(in, LDA, DST);
         uint64_t addr = GET(in, LDA, ADDR), stride = GET(in, LDA, STRIDE);
-        if (nb == 0 || rows == 0)
+        uint64_t wpr = (nb + hw->cols - 1) / hw->cols, ds = GET(in, LDA, DSTRIDE);
+        if (nb == 0 || rows == 0 || (ds != 0 && ds < wpr))
             return TLPU_HWERR_BAD_FIELD;
-        uint64_t wpr = (nb + hw->cols - 1) / hw->cols;
-        if (dst + rows * wpr > hw->abuf_words)
+        if (dst + (rows - 1) * (ds ? ds : wpr) + wpr > hw->abuf_words)
             return TLPU_HWERR_ABUF_RANGE;
         if (addr % bb || stride % bb)
             return TLPU_HWERR_MEM_ALIGN;
@@ -84,7 +84,7 @@ uint32_t tlpu_timing_check(const tlpu_timing_cfg *c, const tlpu_insn *in)
         uint64_t src = GET(in, MM, SRC), ast = GET(in, MM, ASTRIDE), dst = GET(in, MM, DST);
         if (nch == 0 || tok == 0)
             return TLPU_HWERR_BAD_FIELD;
-        if (nch > hw->wbuf_chunks)
+        if (GET(in, MM, WOFF) + nch > hw->wbuf_chunks)
             return TLPU_HWERR_WBUF_RANGE;
         if (src + (tok - 1) * ast + nch > hw->abuf_words)
             return TLPU_HWERR_ABUF_RANGE;

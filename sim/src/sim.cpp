@@ -121,6 +121,7 @@ struct tlpu_sim {
     tlpu_dram dram{};
     tlpu_sim_info info{};
     uint64_t cycle = 0;
+    uint64_t trace_t = 0;  // waveform time: two steps per cycle, never reset
     bool tracing = false;
     std::string fault;
 
@@ -135,13 +136,13 @@ struct tlpu_sim {
         core->set_csr(valid, write, addr, wdata);
         core->drive_mem(*tlpu_dram_drive(&dram, cycle));
         core->half(false);
-        if (tracing) core->dump(2 * cycle + 1);
+        if (tracing) core->dump(++trace_t);
         uint32_t rdata = core->csr_rdata();
         tlpu_dram_in in;
         core->sample_mem(in);
         tlpu_dram_observe(&dram, cycle, &in);
         core->half(true);
-        if (tracing) core->dump(2 * cycle + 2);
+        if (tracing) core->dump(++trace_t);
         cycle++;
         check_faults();
         return rdata;

@@ -31,11 +31,14 @@ static inline unsigned tlpu_insn_op(const tlpu_insn *in) { return in->b[0]; }
 
 tlpu_insn tlpu_insn_end(void);
 tlpu_insn tlpu_insn_sync(unsigned mask);
-tlpu_insn tlpu_insn_ldw(unsigned bank, unsigned fmt, uint32_t nchunk, uint32_t addr);
+/* woff: first weight-buffer chunk written (LDW) or read (MM) */
+tlpu_insn tlpu_insn_ldw(unsigned bank, unsigned fmt, uint32_t nchunk, uint32_t addr,
+                        uint32_t woff);
+/* dstride: ABUF words between rows, 0 for the row's own ceil(nbytes/COLS) */
 tlpu_insn tlpu_insn_lda(uint32_t nbytes, uint32_t rows, uint32_t dst, uint32_t addr,
-                        uint32_t stride);
+                        uint32_t stride, uint32_t dstride);
 tlpu_insn tlpu_insn_mm(unsigned bank, unsigned acc, uint32_t nchunk, uint32_t src,
-                       uint32_t tokens, uint32_t astride, uint32_t dst);
+                       uint32_t tokens, uint32_t astride, uint32_t dst, uint32_t woff);
 tlpu_insn tlpu_insn_st(uint32_t src, uint32_t rows, uint32_t count, uint32_t addr,
                        uint32_t stride);
 

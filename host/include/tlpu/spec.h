@@ -15,7 +15,7 @@
 #define TLPU_DEFAULT_BEAT_BYTES 16u
 #define TLPU_DEFAULT_WBUF_CHUNKS 128u
 #define TLPU_DEFAULT_ABUF_WORDS 8192u
-#define TLPU_DEFAULT_OBUF_WORDS 256u
+#define TLPU_DEFAULT_OBUF_WORDS 2048u
 #define TLPU_DEFAULT_IMEM_DEPTH 1024u
 #define TLPU_DEFAULT_BURST_BEATS 16u
 
@@ -43,7 +43,11 @@
 #define TLPU_LDW_NCHUNK_WIDTH 16u
 #define TLPU_LDW_ADDR_LSB 32u
 #define TLPU_LDW_ADDR_WIDTH 32u
+#define TLPU_LDW_WOFF_LSB 64u
+#define TLPU_LDW_WOFF_WIDTH 16u
 #define TLPU_OP_LDA 3u
+#define TLPU_LDA_DSTRIDE_LSB 8u
+#define TLPU_LDA_DSTRIDE_WIDTH 8u
 #define TLPU_LDA_NBYTES_LSB 16u
 #define TLPU_LDA_NBYTES_WIDTH 16u
 #define TLPU_LDA_ROWS_LSB 32u
@@ -69,6 +73,8 @@
 #define TLPU_MM_ASTRIDE_WIDTH 16u
 #define TLPU_MM_DST_LSB 80u
 #define TLPU_MM_DST_WIDTH 16u
+#define TLPU_MM_WOFF_LSB 96u
+#define TLPU_MM_WOFF_WIDTH 16u
 #define TLPU_OP_ST 5u
 #define TLPU_ST_SRC_LSB 16u
 #define TLPU_ST_SRC_WIDTH 16u
@@ -94,8 +100,8 @@
 /* error codes (STATUS bits 15:8) */
 #define TLPU_HWERR_NONE 0u /* no error */
 #define TLPU_HWERR_ILLEGAL_OPCODE 1u /* unknown opcode */
-#define TLPU_HWERR_BAD_FIELD 2u /* a count field is zero, or ST COUNT is not a multiple of BEAT_BYTES/4 */
-#define TLPU_HWERR_WBUF_RANGE 3u /* LDW/MM chunk count exceeds the weight buffer */
+#define TLPU_HWERR_BAD_FIELD 2u /* a count field is zero, LDA DSTRIDE is nonzero but below the row's words, or ST COUNT is not a multiple of BEAT_BYTES/4 */
+#define TLPU_HWERR_WBUF_RANGE 3u /* LDW/MM chunks WOFF .. WOFF+NCHUNK-1 reach past the weight buffer */
 #define TLPU_HWERR_ABUF_RANGE 4u /* LDA/MM touches activation-buffer words past its end */
 #define TLPU_HWERR_OBUF_RANGE 5u /* MM/ST touches output-buffer words past its end, or ST COUNT > ROWS */
 #define TLPU_HWERR_MEM_ALIGN 6u /* a DRAM address or stride is not a multiple of the beat size */
@@ -106,8 +112,8 @@
 #define TLPU_HWERRORS(X) \
     X(NONE, 0, "no error") \
     X(ILLEGAL_OPCODE, 1, "unknown opcode") \
-    X(BAD_FIELD, 2, "a count field is zero, or ST COUNT is not a multiple of BEAT_BYTES/4") \
-    X(WBUF_RANGE, 3, "LDW/MM chunk count exceeds the weight buffer") \
+    X(BAD_FIELD, 2, "a count field is zero, LDA DSTRIDE is nonzero but below the row's words, or ST COUNT is not a multiple of BEAT_BYTES/4") \
+    X(WBUF_RANGE, 3, "LDW/MM chunks WOFF .. WOFF+NCHUNK-1 reach past the weight buffer") \
     X(ABUF_RANGE, 4, "LDA/MM touches activation-buffer words past its end") \
     X(OBUF_RANGE, 5, "MM/ST touches output-buffer words past its end, or ST COUNT > ROWS") \
     X(MEM_ALIGN, 6, "a DRAM address or stride is not a multiple of the beat size") \

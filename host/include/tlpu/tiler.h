@@ -3,13 +3,14 @@
  * tlpu/tiler.h - mapping an M x K x N BitLinear (y = x W^T, x int8 M x K,
  * W ternary N x K, y int32 M x N) onto a tlpu core.
  *
- * The tiler cuts W into tiles of Rows output rows and K into segments of at
- * most WBUF_CHUNKS chunks of Cols activations, and the M tokens into groups
- * that fit the activation and output buffers. It writes the weights as a
- * device image (one block per tile and segment, in the order the DMA streams
- * them) and emits the instruction program; docs/architecture.md describes the
- * schedule (double-buffered weight banks and output regions, so the next
- * tile's weights stream in while the current one computes).
+ * The tiler cuts W into tiles of Rows output rows and K into chunks of Cols
+ * activations (loaded in segments of at most WBUF_CHUNKS chunks), and the M
+ * tokens into groups that fit the activation and output buffers. It writes
+ * the weights as a device image (per tile, chunk-major: the order the DMA
+ * streams them) and emits the instruction program. docs/architecture.md
+ * describes the schedule: double-buffered weight banks, rotating output
+ * regions, and a K-major prologue that overlaps the activation load with
+ * compute. The tiler chooses among schedules with the exact timing model.
  */
 #ifndef TLPU_TILER_H
 #define TLPU_TILER_H
@@ -37,28 +38,40 @@ tlpu_status tlpu_hw_check(const tlpu_hw *hw);
 
 typedef struct tlpu_tiling {
     uint32_t m, k, n, fmt;
-    uint32_t chunks;       /* ceil(K / Cols) */
-    uint32_t seg_chunks;   /* chunks per K segment (the last may have fewer) */
+    uint32_t chunks;        /* C = ceil(K / Cols) */
+    uint32_t tiles;         /* ceil(N / Rows) */
+    uint32_t bpc;           /* packed bytes per row chunk: Cols/4 or Cols/5 */
+    /* weight-buffer segments: a tile's K in loads of at most WBUF_CHUNKS */
+    uint32_t seg_chunks;    /* chunks per segment (the last may have fewer) */
     uint32_t nsegs;
-    uint32_t tiles;        /* ceil(N / Rows) */
-    uint32_t group_tokens; /* tokens per group (T) */
+    /* token groups that fit the activation and output buffers */
+    uint32_t group_tokens;  /* T */
     uint32_t ngroups;
-    uint32_t abuf_double;  /* groups alternate between two ABUF halves */
-    uint32_t bpc;          /* packed bytes per row chunk: Cols/4 or Cols/5 */
-    uint64_t tile_bytes;   /* weight-image bytes per tile (all segments) */
-    uint64_t weight_bytes; /* weight-image bytes */
+    uint32_t token_major;   /* ABUF holds token rows of C words (else per segment) */
+    uint32_t abuf_double;   /* groups alternate between two ABUF halves */
+    /* the prologue: the first tiles run K-major in fine segments while the
+     * activations stream in (0 tiles: no prologue) */
+    uint32_t prologue_tiles;
+    uint32_t fine_chunks;
+    uint32_t mem_latency;   /* the latency the schedule was chosen for */
+    uint64_t predicted_cycles; /* the timing model's count for this plan */
+    uint64_t tile_bytes;    /* weight-image bytes per tile */
+    uint64_t weight_bytes;  /* weight-image bytes */
 } tlpu_tiling;
 
-/* Plans the mapping. TLPU_ERR_SHAPE for a zero dimension or a K the
- * activation buffer cannot hold; TLPU_ERR_INVALID_ARG for a bad format. */
+/* Plans the mapping: segments, token groups, and the schedule that the
+ * timing model finds fastest for a read latency of mem_latency cycles (0:
+ * 16). TLPU_ERR_SHAPE for a zero dimension or a K the activation buffer
+ * cannot hold; TLPU_ERR_INVALID_ARG for a bad format or configuration. */
 tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_t n,
-                                unsigned fmt, tlpu_tiling *t);
+                                unsigned fmt, uint32_t mem_latency, tlpu_tiling *t);
 
-/* Chunks in segment s. */
+/* Chunks in weight segment s. */
 uint32_t tlpu_tiling_seg_chunks(const tlpu_tiling *t, uint32_t s);
-/* Byte offset of the (tile, segment) block in the weight image. */
-uint64_t tlpu_tiling_block_offset(const tlpu_hw *hw, const tlpu_tiling *t, uint32_t tile,
-                                  uint32_t seg);
+/* Byte offset in the weight image of tile `tile`, from chunk c0 on
+ * (c0 a multiple of the beat alignment the tiler uses). */
+uint64_t tlpu_tiling_chunk_offset(const tlpu_hw *hw, const tlpu_tiling *t, uint32_t tile,
+                                  uint32_t c0);
 
 /* Writes the device weight image of W (N x K trits, row-major) into img
  * (t->weight_bytes bytes). Padding rows and columns are zero trits. */
