@@ -154,7 +154,7 @@ int main(int argc, char **argv)
         tlpu_sim_info in;
         tlpu_sim_get_info(sim, &in);
         tlpu_hw hw = {in.rows, in.cols, in.beat_bytes, in.wbuf_chunks, in.abuf_words,
-                      in.obuf_words, in.imem_depth, in.burst_beats};
+                      in.obuf_words, in.imem_depth, in.burst_beats, in.queue_depth};
         printf("\n## %s core: %u x %u lanes, %u-byte port, DRAM latency %u\n\n", c.variant, in.rows,
                in.cols, in.beat_bytes, c.dram_latency);
         printf("| shape (2B4T)  |  M | pack  |    cycles | kcyc/s  | Glane/s | util   | roofline bound    "

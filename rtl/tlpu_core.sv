@@ -24,6 +24,7 @@ module tlpu_core #(
   parameter int unsigned ObufWords  = 2048,  // Rows int32 each
   parameter int unsigned ImemDepth  = 1024,  // instructions
   parameter int unsigned BurstBeats = 16,
+  parameter int unsigned QueueDepth = 8,     // instructions per engine queue
   localparam int unsigned BurstW    = $clog2(BurstBeats + 1)
 ) (
   input  wire                   clk_i,
@@ -91,9 +92,7 @@ module tlpu_core #(
   endfunction
 
   wire        dma_busy, ex_busy;
-  wire        i_bank   = insn[LDW_BANK_LSB];          // LDW and MM share bit 8
   wire        i_fmt    = insn[LDW_FMT_LSB];
-  wire        i_acc    = insn[MM_ACC_LSB];
   wire [31:0] ldw_nch  = fld(insn, LDW_NCHUNK_LSB, LDW_NCHUNK_WIDTH);
   wire [31:0] ldw_addr = fld(insn, LDW_ADDR_LSB, LDW_ADDR_WIDTH);
   wire [31:0] ldw_woff = fld(insn, LDW_WOFF_LSB, LDW_WOFF_WIDTH);
@@ -187,27 +186,104 @@ module tlpu_core #(
     endcase
   end
 
-  wire in_run   = (state_q == S_RUN);
+  // ---- dispatch: in program order into the engines' queues -------------------------
+  // The sequencer checks each instruction and hands it to the DMA queue
+  // (LDW, LDA, ST) or the execute queue (MM), one per cycle, as long as the
+  // queue has room; SYNC waits until the engines in its mask are idle with
+  // empty queues. Each engine runs its queue in order. Instructions wait for
+  // each other through two token counters: an instruction with SIGNAL gives
+  // a token to the other engine when it ends, one with WAIT takes a token
+  // from the other engine before it starts (docs/isa.md, "Dependencies").
+  wire in_run    = (state_q == S_RUN);
   wire needs_dma = (op == OP_LDW || op == OP_LDA || op == OP_ST);
-  wire stall    = (op == OP_SYNC) ? ((sync_m[0] && dma_busy) || (sync_m[1] && ex_busy))
-                : needs_dma ? dma_busy
-                : (op == OP_MM) ? ex_busy
-                : 1'b0;
-  wire retire   = in_run && chk == ERR_NONE && !stall;
+  wire         dq_empty, dq_full, eq_empty, eq_full;
+  wire [127:0] dq_head, eq_head;
+  wire dma_idle = !dma_busy && dq_empty;   // nothing running, nothing queued
+  wire ex_idle  = !ex_busy && eq_empty;
+  wire can_dispatch = (op == OP_SYNC) ? ((!sync_m[0] || dma_idle) && (!sync_m[1] || ex_idle))
+                    : needs_dma ? !dq_full
+                    : (op == OP_MM) ? !eq_full
+                    : 1'b1;
+  wire retire   = in_run && chk == ERR_NONE && can_dispatch;
   wire [31:0] pc_global = seg_base_q + 32'(pc_q);
   wire last_insn = (pc_global + 1 == prog_len_q) || op == OP_END;
   wire seg_end   = (32'(pc_q) + 1 == seg_len_q);
 
-  // engine starts
+  // ---- engine starts and tokens -------------------------------------------------------
+  reg  [15:0] d2e_q, e2d_q;       // tokens given by the DMA to EX, and by EX to the DMA
+  reg         dma_sig_q, ex_sig_q; // the running instruction gives a token when it ends
+  wire dh_wait = dq_head[LDW_WAIT_LSB], dh_sig = dq_head[LDW_SIGNAL_LSB];
+  wire eh_wait = eq_head[MM_WAIT_LSB],  eh_sig = eq_head[MM_SIGNAL_LSB];
+  wire dma_fin = dma_sig_q && !dma_busy;
+  wire ex_fin  = ex_sig_q && !ex_busy;
+  wire deadlock;
+  wire flush   = soft_reset || (in_run && chk != ERR_NONE) || deadlock;
   // a soft reset may leave the DMA draining beats the memory still owes: the
   // fetch waits for it, like every other DMA start
-  wire fetch_start = (state_q == S_FETCH) && !dma_busy;
-  wire dma_start   = fetch_start || (retire && needs_dma);
-  wire [1:0] dma_op = fetch_start ? DMA_FETCH : (op == OP_LDW) ? DMA_LDW
-                    : (op == OP_LDA) ? DMA_LDA : DMA_ST;
+  wire fetch_start = (state_q == S_FETCH) && !dma_busy && dq_empty;
+  wire dq_ready    = !dq_empty && !dma_busy && (!dh_wait || e2d_q != 0);
+  wire ex_ready    = !eq_empty && !ex_busy && (!eh_wait || d2e_q != 0);
+  wire dq_start    = !flush && dq_ready;
+  wire ex_start    = !flush && ex_ready;
+  wire dma_start   = fetch_start || dq_start;
+  wire [7:0]  dh_op = dq_head[7:0];
+  wire [1:0] dma_op = fetch_start ? DMA_FETCH : (dh_op == OP_LDW) ? DMA_LDW
+                    : (dh_op == OP_LDA) ? DMA_LDA : DMA_ST;
   wire [31:0] seg_left  = prog_len_q - seg_base_q;
   wire [31:0] fetch_len = (seg_left > ImemDepth) ? 32'(ImemDepth) : seg_left;
-  wire ex_start = retire && op == OP_MM;
+
+  // no engine can start, none is running, no token is on its way and the
+  // sequencer cannot move: the program can never finish
+  wire seq_progress = (in_run && (chk != ERR_NONE || can_dispatch)) ||
+                      (state_q == S_FETCH && fetch_start) || state_q == S_FWAIT ||
+                      (state_q == S_SEGWAIT && dq_empty && !dma_busy) ||
+                      (state_q == S_DRAIN && dma_idle && ex_idle);
+  assign deadlock = busy && !dma_busy && !ex_busy && !dq_ready && !ex_ready && !dma_fin &&
+                    !ex_fin && !seq_progress;
+
+  tlpu_fifo #(
+    .Width (128),
+    .Depth (QueueDepth)
+  ) u_dq (
+    .clk_i   (clk_i),
+    .rst_ni  (rst_ni),
+    .clear_i (flush),
+    .push_i  (retire && needs_dma),
+    .data_i  (insn),
+    .pop_i   (dq_start),
+    .head_o  (dq_head),
+    .empty_o (dq_empty),
+    .full_o  (dq_full)
+  );
+  tlpu_fifo #(
+    .Width (128),
+    .Depth (QueueDepth)
+  ) u_eq (
+    .clk_i   (clk_i),
+    .rst_ni  (rst_ni),
+    .clear_i (flush),
+    .push_i  (retire && op == OP_MM),
+    .data_i  (insn),
+    .pop_i   (ex_start),
+    .head_o  (eq_head),
+    .empty_o (eq_empty),
+    .full_o  (eq_full)
+  );
+
+  always @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      d2e_q <= '0;  e2d_q <= '0;  dma_sig_q <= 1'b0;  ex_sig_q <= 1'b0;
+    end else if (soft_reset || start_cmd) begin
+      d2e_q <= '0;  e2d_q <= '0;  dma_sig_q <= 1'b0;  ex_sig_q <= 1'b0;
+    end else begin
+      d2e_q <= d2e_q + 16'(dma_fin) - 16'(ex_start && eh_wait);
+      e2d_q <= e2d_q + 16'(ex_fin) - 16'(dq_start && dh_wait);
+      if (dma_start) dma_sig_q <= dq_start && dh_sig;
+      else if (dma_fin) dma_sig_q <= 1'b0;
+      if (ex_start) ex_sig_q <= eh_sig;
+      else if (ex_fin) ex_sig_q <= 1'b0;
+    end
+  end
 
   // instruction memory read: the next instruction is read as one retires
   wire         imem_re    = (state_q == S_FWAIT && !dma_busy) || (retire && !last_insn && !seg_end);
@@ -254,7 +330,7 @@ module tlpu_core #(
             state_q <= S_FETCH;
           end
         end
-        S_FETCH: if (!dma_busy) begin
+        S_FETCH: if (fetch_start) begin
           seg_len_q <= fetch_len;
           state_q   <= S_FWAIT;
         end
@@ -267,17 +343,28 @@ module tlpu_core #(
             err_q    <= chk;
             err_pc_q <= pc_global;
             state_q  <= S_DRAIN;
+          end else if (deadlock) begin
+            err_q    <= ERR_DEADLOCK;
+            err_pc_q <= pc_global;
+            state_q  <= S_DRAIN;
           end else if (retire) begin
             pc_q <= pc_q + 1;
             if (last_insn) state_q <= S_DRAIN;
             else if (seg_end) state_q <= S_SEGWAIT;
           end
         end
-        S_SEGWAIT: if (!dma_busy && !ex_busy) begin
+        S_SEGWAIT: if (deadlock) begin
+          err_q    <= ERR_DEADLOCK;
+          err_pc_q <= pc_global;
+          state_q  <= S_DRAIN;
+        end else if (dq_empty && !dma_busy) begin
           seg_base_q <= seg_base_q + seg_len_q;
           state_q    <= S_FETCH;
         end
-        S_DRAIN: if (!dma_busy && !ex_busy) begin
+        S_DRAIN: if (deadlock) begin
+          err_q    <= ERR_DEADLOCK;
+          err_pc_q <= pc_global;
+        end else if (dma_idle && ex_idle) begin
           done_q  <= 1'b1;
           state_q <= S_IDLE;
         end
@@ -348,7 +435,22 @@ module tlpu_core #(
   // ---- engines ------------------------------------------------------------------------
   wire ev_rd_beat, ev_wr_beat, ev_stall, ev_dec, ev_wbuf_wr, ev_abuf_wr, ev_obuf_rd_dma;
   wire [7:0] ev_dec_bytes;
-  wire       is_lda = (op == OP_LDA);
+  // the DMA instruction at the head of its queue
+  wire        dh_is_lda   = (dh_op == OP_LDA);
+  wire [31:0] dh_ldw_addr = fld(dq_head, LDW_ADDR_LSB, LDW_ADDR_WIDTH);
+  wire [15:0] dh_ldw_nch  = 16'(fld(dq_head, LDW_NCHUNK_LSB, LDW_NCHUNK_WIDTH));
+  wire [WAddrW-2:0] dh_ldw_woff = (WAddrW-1)'(fld(dq_head, LDW_WOFF_LSB, LDW_WOFF_WIDTH));
+  wire [15:0] dh_lda_nb   = 16'(fld(dq_head, LDA_NBYTES_LSB, LDA_NBYTES_WIDTH));
+  wire [31:0] dh_lda_rows = fld(dq_head, LDA_ROWS_LSB, LDA_ROWS_WIDTH);
+  wire [31:0] dh_lda_dst  = fld(dq_head, LDA_DST_LSB, LDA_DST_WIDTH);
+  wire [31:0] dh_lda_addr = fld(dq_head, LDA_ADDR_LSB, LDA_ADDR_WIDTH);
+  wire [31:0] dh_lda_str  = fld(dq_head, LDA_STRIDE_LSB, LDA_STRIDE_WIDTH);
+  wire [7:0]  dh_lda_dstr = 8'(fld(dq_head, LDA_DSTRIDE_LSB, LDA_DSTRIDE_WIDTH));
+  wire [31:0] dh_st_src   = fld(dq_head, ST_SRC_LSB, ST_SRC_WIDTH);
+  wire [31:0] dh_st_rows  = fld(dq_head, ST_ROWS_LSB, ST_ROWS_WIDTH);
+  wire [31:0] dh_st_cnt   = fld(dq_head, ST_COUNT_LSB, ST_COUNT_WIDTH);
+  wire [31:0] dh_st_addr  = fld(dq_head, ST_ADDR_LSB, ST_ADDR_WIDTH);
+  wire [31:0] dh_st_str   = fld(dq_head, ST_STRIDE_LSB, ST_STRIDE_WIDTH);
   tlpu_dma #(
     .Rows       (Rows),
     .Cols       (Cols),
@@ -364,17 +466,17 @@ module tlpu_core #(
     .start_i           (dma_start),
     .op_i              (dma_op),
     .addr_i            (fetch_start ? prog_addr_q + seg_base_q * 16
-                        : (op == OP_LDW) ? ldw_addr : is_lda ? lda_addr : st_addr),
-    .stride_i          (is_lda ? lda_str : st_str),
-    .rows_i            (16'(is_lda ? lda_rows : st_rows)),
-    .nbytes_i          (16'(lda_nb)),
-    .count_i           (16'(fetch_start ? fetch_len : st_cnt)),
-    .nchunk_i          (16'(ldw_nch)),
-    .woff_i            ((WAddrW-1)'(ldw_woff)),
-    .bank_i            (i_bank),
-    .fmt_i             (i_fmt),
-    .buf_addr_i        (16'(is_lda ? lda_dst : st_src)),
-    .dstride_i         (lda_dstr),
+                        : (dh_op == OP_LDW) ? dh_ldw_addr : dh_is_lda ? dh_lda_addr : dh_st_addr),
+    .stride_i          (dh_is_lda ? dh_lda_str : dh_st_str),
+    .rows_i            (16'(dh_is_lda ? dh_lda_rows : dh_st_rows)),
+    .nbytes_i          (dh_lda_nb),
+    .count_i           (16'(fetch_start ? fetch_len : dh_st_cnt)),
+    .nchunk_i          (dh_ldw_nch),
+    .woff_i            (dh_ldw_woff),
+    .bank_i            (dq_head[LDW_BANK_LSB]),
+    .fmt_i             (dq_head[LDW_FMT_LSB]),
+    .buf_addr_i        (16'(dh_is_lda ? dh_lda_dst : dh_st_src)),
+    .dstride_i         (dh_lda_dstr),
     .abort_i           (soft_reset),
     .busy_o            (dma_busy),
     .imem_we_o         (imem_we),
@@ -427,14 +529,14 @@ module tlpu_core #(
     .rst_ni       (rst_ni),
     .start_i      (ex_start),
     .abort_i      (soft_reset),
-    .bank_i       (i_bank),
-    .acc_i        (i_acc),
-    .nchunk_i     (16'(mm_nch)),
-    .woff_i       (16'(mm_woff)),
-    .src_i        (16'(mm_src)),
-    .tokens_i     (16'(mm_tok)),
-    .astride_i    (16'(mm_ast)),
-    .dst_i        (16'(mm_dst)),
+    .bank_i       (eq_head[MM_BANK_LSB]),
+    .acc_i        (eq_head[MM_ACC_LSB]),
+    .nchunk_i     (16'(fld(eq_head, MM_NCHUNK_LSB, MM_NCHUNK_WIDTH))),
+    .woff_i       (16'(fld(eq_head, MM_WOFF_LSB, MM_WOFF_WIDTH))),
+    .src_i        (16'(fld(eq_head, MM_SRC_LSB, MM_SRC_WIDTH))),
+    .tokens_i     (16'(fld(eq_head, MM_TOKENS_LSB, MM_TOKENS_WIDTH))),
+    .astride_i    (16'(fld(eq_head, MM_ASTRIDE_LSB, MM_ASTRIDE_WIDTH))),
+    .dst_i        (16'(fld(eq_head, MM_DST_LSB, MM_DST_WIDTH))),
     .busy_o       (ex_busy),
     .wbuf_re_o    (wbuf_re),
     .wbuf_raddr_o (wbuf_raddr),
@@ -499,6 +601,7 @@ module tlpu_core #(
       CSR_IMEM_DEPTH:  rdata = 32'(ImemDepth);
       CSR_FORMATS:     rdata = 32'(3);   // PACK2 and PACK3
       CSR_BURST_BEATS: rdata = 32'(BurstBeats);
+      CSR_QUEUE_DEPTH: rdata = 32'(QueueDepth);
       CSR_STATUS:      rdata = {16'd0, err_q, 6'd0, done_q, busy};
       CSR_PROG_ADDR:   rdata = prog_addr_q;
       CSR_PROG_LEN:    rdata = prog_len_q;
@@ -576,7 +679,7 @@ module tlpu_core #(
       if (mem_wreq_valid_o) assert (mem_wreq_beats_o != 0 && 32'(mem_wreq_beats_o) <= BurstBeats &&
                                     mem_wreq_addr_o % BB == 0)
         else $error("tlpu_core: malformed write request");
-      if (retire && op == OP_MM) assert (!ex_busy) else $error("tlpu_core: MM issued to a busy engine");
+      if (ex_start) assert (!ex_busy) else $error("tlpu_core: MM started on a busy engine");
       if (dma_start) assert (!dma_busy) else $error("tlpu_core: DMA started while busy");
     end
   end

@@ -20,6 +20,7 @@ void tlpu_hw_default(tlpu_hw *hw)
     hw->obuf_words = TLPU_DEFAULT_OBUF_WORDS;
     hw->imem_depth = TLPU_DEFAULT_IMEM_DEPTH;
     hw->burst_beats = TLPU_DEFAULT_BURST_BEATS;
+    hw->queue_depth = TLPU_DEFAULT_QUEUE_DEPTH;
 }
 
 tlpu_status tlpu_hw_check(const tlpu_hw *hw)
@@ -28,7 +29,7 @@ tlpu_status tlpu_hw_check(const tlpu_hw *hw)
         return TLPU_ERR_INVALID_ARG;
     if (hw->rows == 0 || hw->rows % 4 || hw->cols == 0 || hw->cols % 20 || hw->beat_bytes != 16 ||
         hw->wbuf_chunks == 0 || hw->abuf_words == 0 || hw->obuf_words < 2 ||
-        hw->imem_depth == 0 || hw->burst_beats == 0)
+        hw->imem_depth == 0 || hw->burst_beats == 0 || hw->queue_depth < 2)
         return TLPU_ERR_INVALID_ARG;
     return TLPU_OK;
 }
@@ -121,7 +122,7 @@ static tlpu_status plan_basic(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_
 
     /* token groups: all M at once when both buffers hold them, else groups
      * that alternate between two halves of the activation buffer */
-    uint32_t obuf_t = min32(hw->obuf_words / 2, 65535u);
+    uint32_t obuf_t = min32(hw->obuf_words / 3, 65535u); /* three regions at least */
     if (m <= obuf_t && (uint64_t)m * r.chunks <= hw->abuf_words) {
         r.group_tokens = m;
     } else if (hw->abuf_words / (2 * r.chunks) >= 1) {
@@ -192,6 +193,11 @@ typedef struct item {
     uint32_t lda_c0, lda_nch, lda_r0, lda_r1;
 } item;
 
+typedef struct pend {
+    uint32_t id;   /* (group, tile) */
+    uint64_t fin;  /* index of its last MM */
+} pend;
+
 typedef struct emitter {
     const tlpu_hw *hw;
     const tlpu_tiling *t;
@@ -201,14 +207,33 @@ typedef struct emitter {
     uint32_t nregions;
     int32_t *region_of;    /* per (group, tile): its OBUF region, -1 none */
     uint8_t *region_busy;  /* a region holds a tile whose ST is not yet emitted */
-    uint32_t *pending;     /* (group, tile) ids whose MMs are done, awaiting ST */
+    pend *pending;         /* tiles whose MMs are all emitted, awaiting ST */
     uint32_t npending;
+    int64_t last_ldw;      /* index of the last LDW emitted */
+    tlpu_timing_cfg tc;    /* for the engines' busy cycles */
+    int64_t slack;         /* DMA cycles to spare under the MMs so far */
 } emitter;
+
+static int64_t busy_of(const emitter *e, tlpu_insn in)
+{
+    return (int64_t)tlpu_timing_insn_cycles(&e->tc, &in);
+}
 
 static void emit(emitter *e, tlpu_insn in)
 {
     if (e->st == TLPU_OK)
         e->st = tlpu_program_push(e->p, in);
+    unsigned op = tlpu_insn_op(&in);
+    if (op == TLPU_OP_LDW || op == TLPU_OP_LDA || op == TLPU_OP_ST)
+        e->slack -= busy_of(e, in) + 1;
+    else if (op == TLPU_OP_MM)
+        e->slack += busy_of(e, in) + 1;
+}
+
+static void set_flags(tlpu_insn *in, unsigned wait, unsigned sig)
+{
+    tlpu_insn_set(in, TLPU_LDW_WAIT_LSB, 1, wait);
+    tlpu_insn_set(in, TLPU_LDW_SIGNAL_LSB, 1, sig);
 }
 
 static uint32_t group_tokens(const tlpu_tiling *t, uint32_t g)
@@ -240,36 +265,22 @@ static void emit_lda_rows(emitter *e, uint32_t g, uint32_t c0, uint32_t nch, uin
     }
 }
 
-/* activations of group g, chunks [c0, c0 + nch) */
-static void emit_lda_range(emitter *e, uint32_t g, uint32_t c0, uint32_t nch)
+/* activations of group g, all chunks */
+static void emit_lda_group(emitter *e, uint32_t g)
 {
     const tlpu_tiling *t = e->t;
     const uint32_t cols = e->hw->cols, tg = group_tokens(t, g);
     uint64_t row0 = e->a->act + (uint64_t)g * t->group_tokens * e->a->act_stride;
     if (t->token_major) {
-        uint32_t piece = lda_piece(e->hw);
-        for (uint32_t c = c0; c < c0 + nch; c += piece) {
-            uint32_t pc = min32(piece, c0 + nch - c);
-            uint32_t nbytes = (uint32_t)min32(pc * cols, t->k - c * cols);
-            uint32_t words = (nbytes + cols - 1) / cols;
-            uint32_t dstride = (tg > 1 && words != t->chunks) ? t->chunks : 0;
-            emit(e, tlpu_insn_lda(nbytes, tg, abuf_base(e, g) + c, (uint32_t)(row0 + (uint64_t)c * cols),
-                                  e->a->act_stride, dstride));
-        }
-    } else {
-        for (uint32_t s = 0; s < t->nsegs; s++) {
-            uint32_t c = s * t->seg_chunks, sc = tlpu_tiling_seg_chunks(t, s);
-            uint32_t nbytes = (uint32_t)min32(sc * cols, t->k - c * cols);
-            emit(e, tlpu_insn_lda(nbytes, tg, abuf_base(e, g) + tg * c,
-                                  (uint32_t)(row0 + (uint64_t)c * cols), e->a->act_stride, 0));
-        }
+        emit_lda_rows(e, g, 0, t->chunks, 0, tg);
+        return;
     }
-}
-
-static void emit_ldw(emitter *e, const item *it, uint64_t i)
-{
-    uint64_t addr = e->a->weights + tlpu_tiling_chunk_offset(e->hw, e->t, it->tile, it->c0);
-    emit(e, tlpu_insn_ldw((unsigned)(i % 2), e->t->fmt, it->nch, (uint32_t)addr, 0));
+    for (uint32_t s = 0; s < t->nsegs; s++) {
+        uint32_t c = s * t->seg_chunks, sc = tlpu_tiling_seg_chunks(t, s);
+        uint32_t nbytes = (uint32_t)min32(sc * cols, t->k - c * cols);
+        emit(e, tlpu_insn_lda(nbytes, tg, abuf_base(e, g) + tg * c,
+                              (uint32_t)(row0 + (uint64_t)c * cols), e->a->act_stride, 0));
+    }
 }
 
 static void emit_st(emitter *e, uint32_t id)
@@ -286,13 +297,34 @@ static void emit_st(emitter *e, uint32_t id)
     e->region_busy[region] = 0;
 }
 
-static void emit_oldest_st(emitter *e)
+/* Stores the oldest pending tile if it is safe here: its last MM (index f)
+ * is complete once LDW f+2 has started, and that LDW is ahead of this point
+ * in the DMA queue. Returns whether it stored. */
+static int emit_safe_st(emitter *e)
 {
-    if (!e->npending)
-        return;
-    emit_st(e, e->pending[0]);
+    if (!e->npending || (int64_t)e->pending[0].fin + 2 > e->last_ldw)
+        return 0;
+    emit_st(e, e->pending[0].id);
     memmove(e->pending, e->pending + 1, (e->npending - 1) * sizeof *e->pending);
     e->npending--;
+    return 1;
+}
+
+/* the ST of the oldest safe pending tile, if the DMA has the time for it */
+static int emit_budgeted_st(emitter *e)
+{
+    if (!e->npending || (int64_t)e->pending[0].fin + 2 > e->last_ldw)
+        return 0;
+    const tlpu_tiling *t = e->t;
+    uint32_t valid = min32(e->hw->rows, t->n - (e->pending[0].id % t->tiles) * e->hw->rows);
+    tlpu_insn probe = tlpu_insn_st(0, group_tokens(t, e->pending[0].id / t->tiles),
+                                   (valid + 3) / 4 * 4, 0, 0);
+    if (e->slack < busy_of(e, probe) + 1)
+        return 0;
+    emit_st(e, e->pending[0].id);
+    memmove(e->pending, e->pending + 1, (e->npending - 1) * sizeof *e->pending);
+    e->npending--;
+    return 1;
 }
 
 /* a free output region for (group, tile) id; stores pending tiles if none */
@@ -300,7 +332,6 @@ static void take_region(emitter *e, uint32_t id)
 {
     for (;;) {
         for (uint32_t r = 0; r < e->nregions; r++) {
-            /* round-robin from the id keeps recently stored regions cool */
             uint32_t rr = (id + r) % e->nregions;
             if (!e->region_busy[rr]) {
                 e->region_busy[rr] = 1;
@@ -308,11 +339,10 @@ static void take_region(emitter *e, uint32_t id)
                 return;
             }
         }
-        if (!e->npending) {
-            e->st = TLPU_ERR_SHAPE; /* not reachable with two or more regions */
+        if (!emit_safe_st(e)) {
+            e->st = TLPU_ERR_SHAPE; /* not reachable with three or more regions */
             return;
         }
-        emit_oldest_st(e);
     }
 }
 
@@ -369,42 +399,104 @@ static item *make_items(const tlpu_tiling *t, uint64_t *count)
     return v;
 }
 
+/*
+ * The program, software-pipelined over the items (weight piece + MM):
+ *   LDA ...; LDW_0
+ *   for each item i:  [LDA parts for item i+1]  LDW_{i+1}  [ST of done tiles]  MM_i
+ * LDW_i SIGNALs; MM_i WAITs for it (so for every DMA instruction before it).
+ * MM_i SIGNALs; LDW_{i+2}, which overwrites MM_i's bank, WAITs for it. A
+ * tile's ST goes after LDW_{f+2} (f its last MM), and a region is reused only
+ * when its ST is ahead of the LDW that the reusing MM waits for: every
+ * dependency is carried by the in-order DMA queue and the two token counts.
+ */
 static tlpu_status build(const tlpu_hw *hw, const tlpu_tiling *t, const tlpu_bitlinear_addrs *a,
                          tlpu_program *prog)
 {
     uint64_t nitems = 0;
     item *items = make_items(t, &nitems);
     uint32_t ids = t->ngroups * t->tiles;
-    emitter e = {hw, t, a, prog, TLPU_OK, hw->obuf_words / t->group_tokens, NULL, NULL, NULL, 0};
-    if (e.nregions > ids + 1)
-        e.nregions = ids + 1;
+    emitter e;
+    memset(&e, 0, sizeof e);
+    e.hw = hw;
+    e.t = t;
+    e.a = a;
+    e.p = prog;
+    e.st = TLPU_OK;
+    e.nregions = hw->obuf_words / t->group_tokens;
+    e.last_ldw = -1;
+    tlpu_timing_cfg_init(&e.tc, hw);
+    e.tc.mem_latency = t->mem_latency ? t->mem_latency : 16;
+    if (e.nregions > ids + 2)
+        e.nregions = ids + 2;
     e.region_of = malloc(ids * sizeof *e.region_of);
     e.region_busy = calloc(e.nregions, 1);
     e.pending = malloc(ids * sizeof *e.pending);
-    if (!items || !e.region_of || !e.region_busy || !e.pending) {
+    if (!items || !e.region_of || !e.region_busy || !e.pending || e.nregions < 3) {
         free(items);
         free(e.region_of);
         free(e.region_busy);
         free(e.pending);
-        return TLPU_ERR_NOMEM;
+        return items && e.region_of && e.region_busy && e.pending ? TLPU_ERR_SHAPE : TLPU_ERR_NOMEM;
     }
     for (uint32_t i = 0; i < ids; i++)
         e.region_of[i] = -1;
+    uint8_t *lda_done = calloc(t->ngroups, 1);
+    if (!lda_done)
+        e.st = TLPU_ERR_NOMEM;
+    else
+        lda_done[0] = 1;
 
-    /* the activations: all of them up front, or piece by piece in the prologue */
+    /* first group of tokens up front, unless the prologue streams them */
     if (t->prologue_tiles == 0)
-        emit_lda_range(&e, 0, 0, t->chunks);
-    for (uint64_t i = 0; i < nitems && e.st == TLPU_OK; i++) {
-        item *it = &items[i];
-        uint32_t id = it->g * t->tiles + it->tile;
-        if (i == 0) {
-            if (it->lda_nch)
-                emit_lda_rows(&e, 0, it->lda_c0, it->lda_nch, it->lda_r0, it->lda_r1);
-            emit_ldw(&e, it, i);
+        emit_lda_group(&e, 0);
+    uint64_t first_of_group = 0; /* item index where the current group began */
+    for (int64_t i = -1; i < (int64_t)nitems && e.st == TLPU_OK; i++) {
+        /* the DMA side of item i+1 */
+        if (i + 1 < (int64_t)nitems) {
+            item *nx = &items[i + 1];
+            uint32_t nid = nx->g * t->tiles + nx->tile;
+            if (nx->lda_nch)
+                emit_lda_rows(&e, 0, nx->lda_c0, nx->lda_nch, nx->lda_r0, nx->lda_r1);
+            if (i >= 0 && nx->g != items[i].g) {
+                first_of_group = (uint64_t)(i + 1);
+                if (!lda_done[nx->g]) {
+                    /* one buffer (or a group too short to load ahead): every
+                     * MM so far must be done before its activations move in */
+                    emit(&e, tlpu_insn_sync(TLPU_SYNC_EX));
+                    emit_lda_group(&e, nx->g);
+                    lda_done[nx->g] = 1;
+                }
+            }
+            if (nx->first)
+                take_region(&e, nid);
+            tlpu_insn ldw = tlpu_insn_ldw((unsigned)((i + 1) % 2), t->fmt, nx->nch,
+                                          (uint32_t)(a->weights + tlpu_tiling_chunk_offset(
+                                                                      hw, t, nx->tile, nx->c0)),
+                                          0);
+            set_flags(&ldw, i + 1 >= 2, 1);
+            emit(&e, ldw);
+            e.last_ldw = i + 1;
+            /* the other ABUF half is free once group g-1's MMs are done:
+             * after LDW first(g)+1, which waits for MM first(g)-1 */
+            if (t->abuf_double && (uint64_t)(i + 1) == first_of_group + 1 &&
+                nx->g + 1 < t->ngroups && !lda_done[nx->g + 1]) {
+                emit_lda_group(&e, nx->g + 1);
+                lda_done[nx->g + 1] = 1;
+            }
         }
-        if (it->first)
-            take_region(&e, id);
-        emit(&e, tlpu_insn_sync(TLPU_SYNC_DMA));
+        if (i < 0)
+            continue;
+        /* tiles whose MMs are done by now go out, as far as the DMA has
+         * time under the MMs (it may not bank more than one MM's worth) */
+        item *it = &items[i];
+        {
+            int64_t cap = 2 * (int64_t)(group_tokens(t, it->g) * (uint64_t)it->nch + 3);
+            if (e.slack > cap)
+                e.slack = cap;
+        }
+        while (emit_budgeted_st(&e))
+            ;
+        uint32_t id = it->g * t->tiles + it->tile;
         uint32_t tg = group_tokens(t, it->g);
         uint32_t src, astride;
         if (t->token_major) {
@@ -414,38 +506,43 @@ static tlpu_status build(const tlpu_hw *hw, const tlpu_tiling *t, const tlpu_bit
             src = abuf_base(&e, it->g) + tg * it->c0;
             astride = it->nch;
         }
-        emit(&e, tlpu_insn_mm((unsigned)(i % 2), !it->first, it->nch, src, tg, astride,
-                              (uint32_t)e.region_of[id] * t->group_tokens, 0));
-        /* this MM issued, so the one before finished: one finished tile goes
-         * out, and the other weight bank can be refilled */
-        emit_oldest_st(&e);
-        if (i + 1 < nitems) {
-            item *nx = &items[i + 1];
-            if (nx->lda_nch)
-                emit_lda_rows(&e, 0, nx->lda_c0, nx->lda_nch, nx->lda_r0, nx->lda_r1);
-            if (nx->g != it->g && !t->abuf_double) {
-                emit(&e, tlpu_insn_sync(TLPU_SYNC_EX)); /* group g done with the buffer */
-                emit_lda_range(&e, nx->g, 0, t->chunks);
-            } else if (t->abuf_double && it->first && it->c0 == 0 && it->tile == 0 &&
-                       it->g + 1 < t->ngroups) {
-                emit_lda_range(&e, it->g + 1, 0, t->chunks); /* the other half */
-            }
-            if (nx->first && nx->g * t->tiles + nx->tile != id) {
-                /* make sure the next tile will find a region: store if needed */
-                int free_region = 0;
-                for (uint32_t r = 0; r < e.nregions; r++)
-                    free_region |= !e.region_busy[r];
-                if (!free_region)
-                    emit_oldest_st(&e);
-            }
-            emit_ldw(&e, nx, i + 1);
+        tlpu_insn mm = tlpu_insn_mm((unsigned)(i % 2), !it->first, it->nch, src, tg, astride,
+                                    (uint32_t)e.region_of[id] * t->group_tokens, 0);
+        set_flags(&mm, 1, 1);
+        emit(&e, mm);
+        if (it->last) {
+            e.pending[e.npending].id = id;
+            e.pending[e.npending].fin = (uint64_t)i;
+            e.npending++;
         }
-        if (it->last)
-            e.pending[e.npending++] = id;
     }
-    emit(&e, tlpu_insn_sync(TLPU_SYNC_EX));
-    while (e.npending && e.st == TLPU_OK)
-        emit_oldest_st(&e);
+    /* the rest of the tiles: those safe behind the last LDW first; the
+     * tiles of the last two MMs then wait for those MMs' tokens (no LDW
+     * consumes them), or, if that does not fit, for the execute engine */
+    while (emit_safe_st(&e))
+        ;
+    int two = e.npending == 2 && nitems >= 2 && e.pending[0].fin == nitems - 2 &&
+              e.pending[1].fin == nitems - 1;
+    int one = e.npending == 1 && nitems == 1;
+    if (two || one) {
+        for (uint32_t k = 0; k < e.npending && e.st == TLPU_OK; k++) {
+            uint32_t id = e.pending[k].id;
+            uint32_t g = id / t->tiles, tile = id % t->tiles;
+            uint32_t valid = min32(hw->rows, t->n - tile * hw->rows);
+            uint64_t addr = a->out + (uint64_t)g * t->group_tokens * a->out_stride +
+                            (uint64_t)tile * hw->rows * 4;
+            tlpu_insn st = tlpu_insn_st((uint32_t)e.region_of[id] * t->group_tokens,
+                                        group_tokens(t, g), (valid + 3) / 4 * 4, (uint32_t)addr,
+                                        a->out_stride);
+            set_flags(&st, 1, 0);
+            emit(&e, st);
+        }
+    } else if (e.npending) {
+        emit(&e, tlpu_insn_sync(TLPU_SYNC_EX));
+        for (uint32_t k = 0; k < e.npending && e.st == TLPU_OK; k++)
+            emit_st(&e, e.pending[k].id);
+    }
+    free(lda_done);
     free(items);
     free(e.region_of);
     free(e.region_busy);
@@ -507,7 +604,8 @@ static uint64_t plan_cycles(const tlpu_hw *hw, const tlpu_tiling *t)
 tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_t n,
                                 unsigned fmt, uint32_t mem_latency, tlpu_tiling *t)
 {
-    if (!t || tlpu_hw_check(hw) != TLPU_OK || (fmt != TLPU_FMT_PACK2 && fmt != TLPU_FMT_PACK3))
+    if (!t || tlpu_hw_check(hw) != TLPU_OK || (fmt != TLPU_FMT_PACK2 && fmt != TLPU_FMT_PACK3) ||
+        hw->obuf_words < 3)
         return TLPU_ERR_INVALID_ARG;
     if (m == 0 || k == 0 || n == 0)
         return TLPU_ERR_SHAPE;

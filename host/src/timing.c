@@ -12,6 +12,7 @@
  */
 #include "tlpu/timing.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define GET(in, INS, F) tlpu_insn_get((in), TLPU_##INS##_##F##_LSB, TLPU_##INS##_##F##_WIDTH)
@@ -185,9 +186,97 @@ uint64_t tlpu_timing_insn_cycles(const tlpu_timing_cfg *c, const tlpu_insn *in)
     }
 }
 
-static uint64_t max64(uint64_t a, uint64_t b)
+/* ---- the sequencer, the queues and the tokens, cycle by cycle ---------------- */
+
+enum { S_IDLE, S_FETCH, S_FWAIT, S_RUN, S_SEGWAIT, S_DRAIN };
+
+typedef struct queue {
+    uint32_t *v; /* instruction indices */
+    uint32_t head, count, depth;
+} queue;
+
+static void q_push(queue *q, uint32_t x)
 {
-    return a > b ? a : b;
+    q->v[(q->head + q->count) % q->depth] = x;
+    q->count++;
+}
+
+static uint32_t q_head(const queue *q)
+{
+    return q->v[q->head];
+}
+
+static void q_pop(queue *q)
+{
+    q->head = (q->head + 1) % q->depth;
+    q->count--;
+}
+
+static int is_dma_op(unsigned op)
+{
+    return op == TLPU_OP_LDW || op == TLPU_OP_LDA || op == TLPU_OP_ST;
+}
+
+/* WAIT / SIGNAL sit at the same bits in LDW, LDA, MM and ST */
+static unsigned f_wait(const tlpu_insn *in)
+{
+    return tlpu_insn_get(in, TLPU_LDW_WAIT_LSB, 1);
+}
+
+static unsigned f_sig(const tlpu_insn *in)
+{
+    return tlpu_insn_get(in, TLPU_LDW_SIGNAL_LSB, 1);
+}
+
+/* the counters of one started DMA or EX instruction */
+static void count_insn(const tlpu_timing_cfg *c, const tlpu_insn *in, uint64_t d, tlpu_timing *out)
+{
+    const tlpu_hw *hw = &c->hw;
+    const uint64_t bb = hw->beat_bytes;
+    uint64_t *k = out->counters;
+    switch (tlpu_insn_op(in)) {
+    case TLPU_OP_LDW: {
+        uint64_t nch = GET(in, LDW, NCHUNK), b = bpc(hw, GET(in, LDW, FMT));
+        uint64_t beats = (nch * hw->rows * b + bb - 1) / bb;
+        k[TLPU_CNTI_DEC_BYTES] += nch * hw->rows * b;
+        k[TLPU_CNTI_WBUF_WR] += nch * hw->rows;
+        k[TLPU_CNTI_DRAM_RD_BYTES] += beats * bb;
+        k[TLPU_CNTI_STALL_CYCLES] += d - beats;
+        out->dma_busy += d;
+        break;
+    }
+    case TLPU_OP_LDA: {
+        uint64_t rows = GET(in, LDA, ROWS), nb = GET(in, LDA, NBYTES);
+        uint64_t beats = rows * ((nb + bb - 1) / bb);
+        k[TLPU_CNTI_ABUF_WR] += rows * ((nb + hw->cols - 1) / hw->cols);
+        k[TLPU_CNTI_DRAM_RD_BYTES] += beats * bb;
+        k[TLPU_CNTI_STALL_CYCLES] += d - beats;
+        out->dma_busy += d;
+        break;
+    }
+    case TLPU_OP_ST: {
+        uint64_t rows = GET(in, ST, ROWS);
+        uint64_t beats = rows * (GET(in, ST, COUNT) * 4u / bb);
+        k[TLPU_CNTI_OBUF_RD] += rows;
+        k[TLPU_CNTI_DRAM_WR_BYTES] += beats * bb;
+        k[TLPU_CNTI_STALL_CYCLES] += d - beats;
+        out->dma_busy += d;
+        break;
+    }
+    case TLPU_OP_MM: {
+        uint64_t tok = GET(in, MM, TOKENS), nch = GET(in, MM, NCHUNK);
+        k[TLPU_CNTI_BUSY_CYCLES] += tok * nch;
+        k[TLPU_CNTI_WBUF_RD] += tok * nch * hw->rows;
+        k[TLPU_CNTI_ABUF_RD] += tok * nch;
+        k[TLPU_CNTI_OBUF_WR] += tok;
+        if (GET(in, MM, ACC))
+            k[TLPU_CNTI_OBUF_RD] += tok;
+        out->ex_busy += d;
+        break;
+    }
+    default:
+        break;
+    }
 }
 
 tlpu_status tlpu_timing_run(const tlpu_timing_cfg *c, const tlpu_insn *insns, size_t n,
@@ -201,7 +290,7 @@ tlpu_status tlpu_timing_run(const tlpu_timing_cfg *c, const tlpu_insn *insns, si
     memset(out, 0, sizeof *out);
     uint64_t *k = out->counters;
 
-    /* START is written in cycle 0 */
+    /* START is written in cycle 0; its checks stop the program at once */
     if (n == 0) {
         out->hw_error = TLPU_HWERR_PROG_LEN;
         return TLPU_OK;
@@ -215,108 +304,157 @@ tlpu_status tlpu_timing_run(const tlpu_timing_cfg *c, const tlpu_insn *insns, si
         return TLPU_OK;
     }
 
-    uint64_t dma_free = 0, ex_free = 0; /* first cycle each engine is idle */
-    uint64_t fetch = 1;                 /* the cycle of the next FETCH */
-    uint64_t done = 0;
-    size_t base = 0;
-    for (;;) {
-        size_t nseg = n - base < hw->imem_depth ? n - base : hw->imem_depth;
-        uint64_t dfetch = L + nseg + 1;
-        out->fetches++;
-        out->dma_busy += dfetch;
-        k[TLPU_CNTI_DRAM_RD_BYTES] += 16 * (uint64_t)nseg;
-        k[TLPU_CNTI_STALL_CYCLES] += dfetch - nseg;
-        dma_free = fetch + dfetch + 1;
-        uint64_t t = fetch + L + nseg + 3; /* the first instruction's RUN cycle */
-        int seg_done = 0;
-        for (size_t pc = 0; pc < nseg; pc++) {
-            const tlpu_insn *in = &insns[base + pc];
-            uint32_t err = tlpu_timing_check(c, in);
-            if (err) {
-                out->hw_error = err;
-                out->err_pc = (uint32_t)(base + pc);
-                done = max64(t + 1, max64(dma_free, ex_free));
-                goto finish;
+    uint32_t depth = hw->queue_depth;
+    uint32_t *qmem = malloc(2 * (size_t)depth * sizeof *qmem);
+    if (!qmem)
+        return TLPU_ERR_NOMEM;
+    queue dq = {qmem, 0, 0, depth}, eq = {qmem + depth, 0, 0, depth};
+    int state = S_FETCH;
+    size_t seg_base = 0, seg_len = 0, pc = 0;
+    uint64_t dma_idle_from = 0, ex_idle_from = 0; /* busy in cycles < idle_from */
+    int dma_sig = 0, ex_sig = 0;
+    uint64_t d2e = 0, e2d = 0;
+
+    for (uint64_t cyc = 1;; cyc++) {
+        int dma_busy = cyc < dma_idle_from, ex_busy = cyc < ex_idle_from;
+        int dma_fin = dma_sig && !dma_busy, ex_fin = ex_sig && !ex_busy;
+        const tlpu_insn *dh = dq.count ? &insns[q_head(&dq)] : NULL;
+        const tlpu_insn *eh = eq.count ? &insns[q_head(&eq)] : NULL;
+        int dq_ready = dh && !dma_busy && (!f_wait(dh) || e2d);
+        int ex_ready = eh && !ex_busy && (!f_wait(eh) || d2e);
+        int dma_idle = !dma_busy && !dq.count, ex_idle = !ex_busy && !eq.count;
+        int dq_empty = !dq.count; /* before this cycle's edge */
+
+        /* the sequencer's view of this cycle */
+        const tlpu_insn *cur = state == S_RUN ? &insns[seg_base + pc] : NULL;
+        uint32_t err = cur ? tlpu_timing_check(c, cur) : 0;
+        unsigned op = cur ? tlpu_insn_op(cur) : 0;
+        int can_dispatch = 0;
+        if (cur) {
+            if (op == TLPU_OP_SYNC) {
+                unsigned m = GET(cur, SYNC, MASK);
+                can_dispatch = (!(m & TLPU_SYNC_DMA) || dma_idle) && (!(m & TLPU_SYNC_EX) || ex_idle);
+            } else if (is_dma_op(op)) {
+                can_dispatch = dq.count < depth;
+            } else if (op == TLPU_OP_MM) {
+                can_dispatch = eq.count < depth;
+            } else {
+                can_dispatch = 1;
             }
-            unsigned op = tlpu_insn_op(in);
-            uint64_t issue = t;
-            if (op == TLPU_OP_LDW || op == TLPU_OP_LDA || op == TLPU_OP_ST)
-                issue = max64(t, dma_free);
-            else if (op == TLPU_OP_MM)
-                issue = max64(t, ex_free);
-            else if (op == TLPU_OP_SYNC) {
-                unsigned m = GET(in, SYNC, MASK);
-                if (m & TLPU_SYNC_DMA)
-                    issue = max64(issue, dma_free);
-                if (m & TLPU_SYNC_EX)
-                    issue = max64(issue, ex_free);
-            }
-            k[TLPU_CNTI_INSNS]++;
-            uint64_t d = tlpu_timing_insn_cycles(c, in);
-            switch (op) {
-            case TLPU_OP_LDW: {
-                uint64_t nch = GET(in, LDW, NCHUNK), b = bpc(hw, GET(in, LDW, FMT));
-                uint64_t beats = (nch * hw->rows * b + bb - 1) / bb;
-                k[TLPU_CNTI_DEC_BYTES] += nch * hw->rows * b;
-                k[TLPU_CNTI_WBUF_WR] += nch * hw->rows;
-                k[TLPU_CNTI_DRAM_RD_BYTES] += beats * bb;
-                k[TLPU_CNTI_STALL_CYCLES] += d - beats;
-                dma_free = issue + d + 1;
-                out->dma_busy += d;
-                break;
-            }
-            case TLPU_OP_LDA: {
-                uint64_t rows = GET(in, LDA, ROWS), nb = GET(in, LDA, NBYTES);
-                uint64_t beats = rows * ((nb + bb - 1) / bb);
-                k[TLPU_CNTI_ABUF_WR] += rows * ((nb + hw->cols - 1) / hw->cols);
-                k[TLPU_CNTI_DRAM_RD_BYTES] += beats * bb;
-                k[TLPU_CNTI_STALL_CYCLES] += d - beats;
-                dma_free = issue + d + 1;
-                out->dma_busy += d;
-                break;
-            }
-            case TLPU_OP_ST: {
-                uint64_t rows = GET(in, ST, ROWS);
-                uint64_t beats = rows * (GET(in, ST, COUNT) * 4u / bb);
-                k[TLPU_CNTI_OBUF_RD] += rows;
-                k[TLPU_CNTI_DRAM_WR_BYTES] += beats * bb;
-                k[TLPU_CNTI_STALL_CYCLES] += d - beats;
-                dma_free = issue + d + 1;
-                out->dma_busy += d;
-                break;
-            }
-            case TLPU_OP_MM: {
-                uint64_t tok = GET(in, MM, TOKENS), nch = GET(in, MM, NCHUNK);
-                k[TLPU_CNTI_BUSY_CYCLES] += tok * nch;
-                k[TLPU_CNTI_WBUF_RD] += tok * nch * hw->rows;
-                k[TLPU_CNTI_ABUF_RD] += tok * nch;
-                k[TLPU_CNTI_OBUF_WR] += tok;
-                if (GET(in, MM, ACC))
-                    k[TLPU_CNTI_OBUF_RD] += tok;
-                ex_free = issue + d + 1;
-                out->ex_busy += d;
-                break;
-            }
-            default:
-                break;
-            }
-            if (op == TLPU_OP_END || base + pc + 1 == n) {
-                done = max64(issue + 1, max64(dma_free, ex_free));
-                goto finish;
-            }
-            if (pc + 1 == nseg) {
-                fetch = max64(issue + 1, max64(dma_free, ex_free)) + 1;
-                seg_done = 1;
-                break;
-            }
-            t = issue + 1;
         }
-        if (!seg_done)
-            break; /* not reached: the loop above always finishes or ends a segment */
-        base += nseg;
+        int fetch_start = state == S_FETCH && !dma_busy && !dq.count;
+        int seq_progress = (state == S_RUN && (err || can_dispatch)) || fetch_start ||
+                           state == S_FWAIT || (state == S_SEGWAIT && !dq.count && !dma_busy) ||
+                           (state == S_DRAIN && dma_idle && ex_idle);
+        int deadlock = !dma_busy && !ex_busy && !dq_ready && !ex_ready && !dma_fin && !ex_fin &&
+                       !seq_progress;
+        int flush = (state == S_RUN && err) || deadlock;
+        int dq_start = dq_ready && !flush, ex_start = ex_ready && !flush;
+        int retire = state == S_RUN && !err && !deadlock && can_dispatch;
+        int event = dma_fin || ex_fin || dq_start || ex_start || fetch_start || retire || flush;
+
+        /* ---- the clock edge ---- */
+        if (dq_start) {
+            uint64_t d = tlpu_timing_insn_cycles(c, dh);
+            count_insn(c, dh, d, out);
+            dma_idle_from = cyc + d + 1;
+        }
+        if (ex_start) {
+            uint64_t d = tlpu_timing_insn_cycles(c, eh);
+            count_insn(c, eh, d, out);
+            ex_idle_from = cyc + d + 1;
+        }
+        d2e = d2e + (uint64_t)dma_fin - (uint64_t)(ex_start && f_wait(eh));
+        e2d = e2d + (uint64_t)ex_fin - (uint64_t)(dq_start && f_wait(dh));
+        if (fetch_start || dq_start)
+            dma_sig = dq_start && f_sig(dh);
+        else if (dma_fin)
+            dma_sig = 0;
+        if (ex_start)
+            ex_sig = (int)f_sig(eh);
+        else if (ex_fin)
+            ex_sig = 0;
+        if (dq_start)
+            q_pop(&dq);
+        if (ex_start)
+            q_pop(&eq);
+        if (retire) {
+            k[TLPU_CNTI_INSNS]++;
+            if (is_dma_op(op))
+                q_push(&dq, (uint32_t)(seg_base + pc));
+            else if (op == TLPU_OP_MM)
+                q_push(&eq, (uint32_t)(seg_base + pc));
+        }
+        if (flush)
+            dq.count = eq.count = 0;
+
+        int prev_state = state;
+        switch (state) {
+        case S_FETCH:
+            if (fetch_start) {
+                seg_len = n - seg_base < hw->imem_depth ? n - seg_base : hw->imem_depth;
+                uint64_t d = L + seg_len + 1;
+                out->fetches++;
+                out->dma_busy += d;
+                k[TLPU_CNTI_DRAM_RD_BYTES] += 16 * (uint64_t)seg_len;
+                k[TLPU_CNTI_STALL_CYCLES] += d - seg_len;
+                dma_idle_from = cyc + d + 1;
+                state = S_FWAIT;
+            }
+            break;
+        case S_FWAIT:
+            if (!dma_busy) {
+                pc = 0;
+                state = S_RUN;
+            }
+            break;
+        case S_RUN:
+            if (err || deadlock) {
+                out->hw_error = err ? err : TLPU_HWERR_DEADLOCK;
+                out->err_pc = (uint32_t)(seg_base + pc);
+                state = S_DRAIN;
+            } else if (retire) {
+                int last = seg_base + pc + 1 == n || op == TLPU_OP_END;
+                pc++;
+                if (last)
+                    state = S_DRAIN;
+                else if (pc == seg_len)
+                    state = S_SEGWAIT;
+            }
+            break;
+        case S_SEGWAIT:
+            if (deadlock) {
+                out->hw_error = TLPU_HWERR_DEADLOCK;
+                out->err_pc = (uint32_t)(seg_base + pc);
+                state = S_DRAIN;
+            } else if (dq_empty && !dma_busy) {
+                seg_base += seg_len;
+                state = S_FETCH;
+            }
+            break;
+        case S_DRAIN:
+            if (deadlock) {
+                out->hw_error = TLPU_HWERR_DEADLOCK;
+                out->err_pc = (uint32_t)(seg_base + pc);
+            } else if (dma_idle && ex_idle) {
+                k[TLPU_CNTI_CYCLES] = cyc;
+                out->lane_ops = k[TLPU_CNTI_BUSY_CYCLES] * hw->rows * hw->cols;
+                free(qmem);
+                return TLPU_OK;
+            }
+            break;
+        default:
+            break;
+        }
+        /* nothing happened: nothing will until an engine goes idle */
+        if (!event && state == prev_state) {
+            uint64_t next = UINT64_MAX;
+            if (dma_busy && dma_idle_from < next)
+                next = dma_idle_from;
+            if (ex_busy && ex_idle_from < next)
+                next = ex_idle_from;
+            if (next != UINT64_MAX && next > cyc + 1)
+                cyc = next - 1;
+        }
     }
-finish:
-    k[TLPU_CNTI_CYCLES] = done;
-    out->lane_ops = k[TLPU_CNTI_BUSY_CYCLES] * hw->rows * hw->cols;
-    return TLPU_OK;
 }

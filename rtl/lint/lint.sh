@@ -17,7 +17,7 @@ lint() { # <top> <files...>
 }
 lint tlpu_wdec "$rtl/tlpu_wdec.sv" "$rtl/tlpu_pack3_dec.sv"
 lint tlpu_array "$rtl/tlpu_array.sv" "$rtl/tlpu_array_row.sv"
-core=("$rtl/tlpu_core.sv" "$rtl/tlpu_dma.sv" "$rtl/tlpu_ex.sv" "$rtl/tlpu_gearbox.sv"
+core=("$rtl/tlpu_core.sv" "$rtl/tlpu_fifo.sv" "$rtl/tlpu_dma.sv" "$rtl/tlpu_ex.sv" "$rtl/tlpu_gearbox.sv"
       "$rtl/tlpu_ram.sv" "$rtl/tlpu_wdec.sv" "$rtl/tlpu_pack3_dec.sv" "$rtl/tlpu_array.sv"
       "$rtl/tlpu_array_row.sv")
 lint tlpu_core "${core[@]}"

@@ -79,7 +79,7 @@ nomul() {
 }
 
 array=("$rtl/tlpu_array.sv" "$rtl/tlpu_array_row.sv")
-core=("$rtl/tlpu_core.sv" "$rtl/tlpu_dma.sv" "$rtl/tlpu_ex.sv" "$rtl/tlpu_gearbox.sv"
+core=("$rtl/tlpu_core.sv" "$rtl/tlpu_fifo.sv" "$rtl/tlpu_dma.sv" "$rtl/tlpu_ex.sv" "$rtl/tlpu_gearbox.sv"
       "$rtl/tlpu_ram.sv" "$rtl/tlpu_wdec.sv" "$rtl/tlpu_pack3_dec.sv" "${array[@]}")
 small="-set Rows 4 -set Cols 20 -set WbufChunks 16 -set AbufWords 256 -set ObufWords 32 \
 -set ImemDepth 16 -set BurstBeats 4"

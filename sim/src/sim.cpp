@@ -251,6 +251,7 @@ tlpu_status tlpu_sim_create(const tlpu_sim_config *cfg, tlpu_sim **out) {
     in.imem_depth = s->peek(TLPU_CSR_IMEM_DEPTH);
     in.formats = s->peek(TLPU_CSR_FORMATS);
     in.burst_beats = s->peek(TLPU_CSR_BURST_BEATS);
+    in.queue_depth = s->peek(TLPU_CSR_QUEUE_DEPTH);
     s->dram.max_burst = in.burst_beats;
     if (in.id != TLPU_ID_MAGIC || in.beat_bytes != beat) {
         delete s;

@@ -246,6 +246,66 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* ---- queues, tokens and deadlock --------------------------------------------- */
+
+static tlpu_insn flags(tlpu_insn in, unsigned wait, unsigned sig)
+{
+    tlpu_insn_set(&in, TLPU_LDW_WAIT_LSB, 1, wait);
+    tlpu_insn_set(&in, TLPU_LDW_SIGNAL_LSB, 1, sig);
+    return in;
+}
+
+START_TEST(test_tokens_and_deadlock)
+{
+    tlpu_sim *s = make("small", 5, 0, 1);
+    uint64_t cnt[TLPU_NUM_COUNTERS];
+    const uint32_t A = 0x10000;
+    /* a handshake: LDW -> MM -> ST, and a second LDW that waits for the MM */
+    tlpu_insn ok[] = {
+        flags(tlpu_insn_ldw(0, 0, 2, A, 0), 0, 1),
+        flags(tlpu_insn_mm(0, 0, 2, 0, 3, 2, 0, 0), 1, 1),
+        flags(tlpu_insn_ldw(0, 1, 3, A + 0x1000, 0), 1, 0), /* same bank: waits for the MM */
+        flags(tlpu_insn_st(0, 3, 4, A + 0x2000, 16), 0, 0),
+        flags(tlpu_insn_lda(30, 2, 0, A + 0x3000, 32, 0), 0, 1),
+        flags(tlpu_insn_mm(0, 1, 3, 0, 2, 2, 0, 0), 1, 0),
+    };
+    ck_assert_int_eq(run_vs_model(s, 5, ok, sizeof ok / sizeof ok[0], cnt), TLPU_OK);
+    ck_assert_uint_eq(cnt[TLPU_CNTI_INSNS], 6);
+    /* more DMA instructions than the queue holds: dispatch waits for room */
+    tlpu_hw hw;
+    core_hw(s, &hw);
+    tlpu_insn many[24];
+    for (unsigned i = 0; i < 24; i++)
+        many[i] = i % 3 == 2 ? tlpu_insn_mm(i & 1, 0, 1, 0, 2, 1, 0, 0)
+                             : tlpu_insn_ldw(i & 1, i & 1, 1 + i % 4, A + 0x100 * i, 0);
+    ck_assert_int_eq(run_vs_model(s, 5, many, 24, cnt), TLPU_OK);
+    ck_assert_uint_ge(24, 2 * hw.queue_depth);
+
+    /* programs that can never finish: DEADLOCK, found by core and model alike */
+    tlpu_insn d1[] = {flags(tlpu_insn_mm(0, 0, 1, 0, 1, 1, 0, 0), 1, 0)};
+    tlpu_insn d2[] = {flags(tlpu_insn_ldw(0, 0, 1, A, 0), 1, 0), tlpu_insn_end()};
+    tlpu_insn d3[2 + 16];
+    d3[0] = flags(tlpu_insn_mm(0, 0, 1, 0, 1, 1, 0, 0), 1, 0); /* blocks the EX queue... */
+    for (unsigned i = 1; i < 18; i++)                        /* ...which then fills up */
+        d3[i] = tlpu_insn_mm(0, 0, 1, 0, 1, 1, 0, 0);
+    struct {
+        const tlpu_insn *p;
+        size_t n;
+    } dl[] = {{d1, 1}, {d2, 2}, {d3, 18}};
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_int_eq(run_vs_model(s, 5, dl[i].p, dl[i].n, cnt), TLPU_ERR_DEVICE);
+        ck_assert_uint_eq(tlpu_sim_hw_error(s, NULL), TLPU_HWERR_DEADLOCK);
+    }
+    /* and the core is fine afterwards */
+    core_job j = {4, 90, 10, TLPU_FMT_PACK2, 8, -1, 0, 5};
+    core_result r;
+    ck_assert_int_eq(core_run_bitlinear(s, &j, &r), 0);
+    ck_assert_int_eq(r.status, TLPU_OK);
+    ck_assert_msg(r.mismatches == 0, "%s", r.first_diff);
+    tlpu_sim_destroy(s);
+}
+END_TEST
+
 /* ---- latency: single instructions and pairs, core == timing model ---------- */
 
 static void latency_grid(const char *variant, uint32_t L)
@@ -399,7 +459,7 @@ START_TEST(test_corners)
         {"default", 130, 90, 40, 0},  /* M > OBUF/2 */
         {"large", 3, 500, 130, 1},
         {"default", 64, 2560, 640, 0}, /* BitNet 2B4T k_proj prefill: the prologue */
-        {"small", 2, 200, 52, 1}, /* the prologue on the small core */
+        {"small", 5, 280, 52, 1}, /* the prologue on the small core */
     };
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
         tlpu_sim *s = make(cs[i].v, 9, 0, 1);
@@ -413,7 +473,7 @@ START_TEST(test_corners)
         ck_assert_uint_eq(res.counters[TLPU_CNTI_CYCLES], res.model.counters[TLPU_CNTI_CYCLES]);
         ck_assert_uint_eq(res.counters[TLPU_CNTI_CYCLES], res.tiling.predicted_cycles);
         ck_assert_uint_eq(res.counters[TLPU_CNTI_LANE_ADDS], res.want_adds);
-        if (cs[i].m == 64 || (cs[i].m == 2 && cs[i].k == 200))
+        if (cs[i].m == 64 || (cs[i].m == 5 && cs[i].k == 280))
             ck_assert_msg(res.tiling.prologue_tiles > 0, "%s %ux%ux%u: no prologue chosen",
                           cs[i].v, j.m, j.k, j.n);
         tlpu_sim_destroy(s);
@@ -552,6 +612,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_identity);
     tcase_add_test(tc, test_control_irq_and_counters);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_tokens_and_deadlock);
     tcase_add_test(tc, test_faults_and_timeouts);
     tcase_add_test(tc, test_bad_config);
     tcase_add_test(tc, test_trace);

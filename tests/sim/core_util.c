@@ -20,6 +20,7 @@ void core_hw(tlpu_sim *sim, tlpu_hw *hw)
     hw->obuf_words = in.obuf_words;
     hw->imem_depth = in.imem_depth;
     hw->burst_beats = in.burst_beats;
+    hw->queue_depth = in.queue_depth;
 }
 
 tlpu_status core_run_program(tlpu_sim *sim, uint64_t addr, const tlpu_program *p,

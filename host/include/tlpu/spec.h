@@ -18,6 +18,7 @@
 #define TLPU_DEFAULT_OBUF_WORDS 2048u
 #define TLPU_DEFAULT_IMEM_DEPTH 1024u
 #define TLPU_DEFAULT_BURST_BEATS 16u
+#define TLPU_DEFAULT_QUEUE_DEPTH 8u
 
 /* weight formats */
 #define TLPU_FMT_PACK2 0u
@@ -45,6 +46,10 @@
 #define TLPU_LDW_ADDR_WIDTH 32u
 #define TLPU_LDW_WOFF_LSB 64u
 #define TLPU_LDW_WOFF_WIDTH 16u
+#define TLPU_LDW_WAIT_LSB 126u
+#define TLPU_LDW_WAIT_WIDTH 1u
+#define TLPU_LDW_SIGNAL_LSB 127u
+#define TLPU_LDW_SIGNAL_WIDTH 1u
 #define TLPU_OP_LDA 3u
 #define TLPU_LDA_DSTRIDE_LSB 8u
 #define TLPU_LDA_DSTRIDE_WIDTH 8u
@@ -57,7 +62,11 @@
 #define TLPU_LDA_ADDR_LSB 64u
 #define TLPU_LDA_ADDR_WIDTH 32u
 #define TLPU_LDA_STRIDE_LSB 96u
-#define TLPU_LDA_STRIDE_WIDTH 32u
+#define TLPU_LDA_STRIDE_WIDTH 24u
+#define TLPU_LDA_WAIT_LSB 126u
+#define TLPU_LDA_WAIT_WIDTH 1u
+#define TLPU_LDA_SIGNAL_LSB 127u
+#define TLPU_LDA_SIGNAL_WIDTH 1u
 #define TLPU_OP_MM 4u
 #define TLPU_MM_BANK_LSB 8u
 #define TLPU_MM_BANK_WIDTH 1u
@@ -75,6 +84,10 @@
 #define TLPU_MM_DST_WIDTH 16u
 #define TLPU_MM_WOFF_LSB 96u
 #define TLPU_MM_WOFF_WIDTH 16u
+#define TLPU_MM_WAIT_LSB 126u
+#define TLPU_MM_WAIT_WIDTH 1u
+#define TLPU_MM_SIGNAL_LSB 127u
+#define TLPU_MM_SIGNAL_WIDTH 1u
 #define TLPU_OP_ST 5u
 #define TLPU_ST_SRC_LSB 16u
 #define TLPU_ST_SRC_WIDTH 16u
@@ -85,7 +98,11 @@
 #define TLPU_ST_ADDR_LSB 64u
 #define TLPU_ST_ADDR_WIDTH 32u
 #define TLPU_ST_STRIDE_LSB 96u
-#define TLPU_ST_STRIDE_WIDTH 32u
+#define TLPU_ST_STRIDE_WIDTH 24u
+#define TLPU_ST_WAIT_LSB 126u
+#define TLPU_ST_WAIT_WIDTH 1u
+#define TLPU_ST_SIGNAL_LSB 127u
+#define TLPU_ST_SIGNAL_WIDTH 1u
 
 /* X(name, code) for every opcode */
 #define TLPU_OPCODES(X) \
@@ -107,6 +124,7 @@
 #define TLPU_HWERR_MEM_ALIGN 6u /* a DRAM address or stride is not a multiple of the beat size */
 #define TLPU_HWERR_PROG_LEN 7u /* program length is zero */
 #define TLPU_HWERR_MEM_RANGE 8u /* a DRAM access (program, LDW, LDA or ST) reaches past MEM_TOP */
+#define TLPU_HWERR_DEADLOCK 9u /* every queued instruction waits for a token no instruction can give */
 
 /* X(name, code, description) for every error code */
 #define TLPU_HWERRORS(X) \
@@ -119,6 +137,7 @@
     X(MEM_ALIGN, 6, "a DRAM address or stride is not a multiple of the beat size") \
     X(PROG_LEN, 7, "program length is zero") \
     X(MEM_RANGE, 8, "a DRAM access (program, LDW, LDA or ST) reaches past MEM_TOP") \
+    X(DEADLOCK, 9, "every queued instruction waits for a token no instruction can give") \
 
 
 /* CSR byte addresses (32-bit registers) */
@@ -133,6 +152,7 @@
 #define TLPU_CSR_IMEM_DEPTH 0x020u /* ro: instruction-memory depth (instructions) */
 #define TLPU_CSR_FORMATS 0x024u /* ro: bit f set: weight format f supported */
 #define TLPU_CSR_BURST_BEATS 0x028u /* ro: longest DRAM burst the DMA issues */
+#define TLPU_CSR_QUEUE_DEPTH 0x02Cu /* ro: instructions each engine's queue holds */
 #define TLPU_CSR_CTRL 0x040u /* wo: bit 0 START, bit 1 SOFT_RESET, bit 2 COUNTERS_RESET */
 #define TLPU_CSR_STATUS 0x044u /* ro: bit 0 BUSY, bit 1 DONE, bits 15:8 ERROR code */
 #define TLPU_CSR_PROG_ADDR 0x048u /* rw: DRAM byte address of the program (beat aligned) */

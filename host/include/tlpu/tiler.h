@@ -29,6 +29,7 @@ extern "C" {
 typedef struct tlpu_hw {
     uint32_t rows, cols, beat_bytes;
     uint32_t wbuf_chunks, abuf_words, obuf_words, imem_depth, burst_beats;
+    uint32_t queue_depth; /* instructions per engine queue */
 } tlpu_hw;
 
 /* The default configuration (TLPU_DEFAULT_*). */

@@ -48,7 +48,7 @@ typedef struct tlpu_sim_info {
     uint32_t id, version;
     uint32_t rows, cols, beat_bytes;
     uint32_t wbuf_chunks, abuf_words, obuf_words, imem_depth;
-    uint32_t formats, burst_beats;
+    uint32_t formats, burst_beats, queue_depth;
 } tlpu_sim_info;
 
 /* Defaults: variant "default", 64 MiB DRAM, latency 16, full width (one beat
