@@ -210,6 +210,8 @@ typedef struct emitter {
     pend *pending;         /* tiles whose MMs are all emitted, awaiting ST */
     uint32_t npending;
     int64_t last_ldw;      /* index of the last LDW emitted */
+    uint32_t slots;        /* weight-buffer slots (both banks): LDW j reuses MM j-slots' */
+    uint32_t slot_width;   /* chunks per slot */
     tlpu_timing_cfg tc;    /* for the engines' busy cycles */
     int64_t slack;         /* DMA cycles to spare under the MMs so far */
 } emitter;
@@ -302,7 +304,7 @@ static void emit_st(emitter *e, uint32_t id)
  * in the DMA queue. Returns whether it stored. */
 static int emit_safe_st(emitter *e)
 {
-    if (!e->npending || (int64_t)e->pending[0].fin + 2 > e->last_ldw)
+    if (!e->npending || (int64_t)(e->pending[0].fin + e->slots) > e->last_ldw)
         return 0;
     emit_st(e, e->pending[0].id);
     memmove(e->pending, e->pending + 1, (e->npending - 1) * sizeof *e->pending);
@@ -313,13 +315,13 @@ static int emit_safe_st(emitter *e)
 /* the ST of the oldest safe pending tile, if the DMA has the time for it */
 static int emit_budgeted_st(emitter *e)
 {
-    if (!e->npending || (int64_t)e->pending[0].fin + 2 > e->last_ldw)
+    if (!e->npending || (int64_t)(e->pending[0].fin + e->slots) > e->last_ldw)
         return 0;
     const tlpu_tiling *t = e->t;
     uint32_t valid = min32(e->hw->rows, t->n - (e->pending[0].id % t->tiles) * e->hw->rows);
     tlpu_insn probe = tlpu_insn_st(0, group_tokens(t, e->pending[0].id / t->tiles),
                                    (valid + 3) / 4 * 4, 0, 0);
-    if (e->slack < busy_of(e, probe) + 1)
+    if (!t->st_eager && e->slack < busy_of(e, probe) + 1)
         return 0;
     emit_st(e, e->pending[0].id);
     memmove(e->pending, e->pending + 1, (e->npending - 1) * sizeof *e->pending);
@@ -360,7 +362,6 @@ static item *make_items(const tlpu_tiling *t, uint64_t *count)
      * (1 .. G-1, s): it streams in between their weight loads instead of
      * holding the DMA (and with it every SYNC) for the whole piece */
     uint32_t parts = G > 1 ? G - 1 : 1, T = t->group_tokens;
-    uint32_t per = (T + parts - 1) / parts;
     for (uint64_t s = 0; s < nf; s++)
         for (uint32_t tile = 0; tile < G; tile++) {
             item *it = &v[i++];
@@ -375,7 +376,9 @@ static item *make_items(const tlpu_tiling *t, uint64_t *count)
                 it->lda_r0 = 0;
                 it->lda_r1 = T;
             } else if (tile >= 1 && s + 1 < nf) {
-                uint32_t r0 = (tile - 1) * per, r1 = min32(T, tile * per);
+                /* a balanced partition of the T rows into G-1 parts */
+                uint32_t r0 = (uint32_t)((uint64_t)(tile - 1) * T / parts);
+                uint32_t r1 = (uint32_t)((uint64_t)tile * T / parts);
                 if (r0 < r1) {
                     it->lda_c0 = (uint32_t)(s + 1) * t->fine_chunks;
                     it->lda_nch = min32(t->fine_chunks, t->chunks - it->lda_c0);
@@ -424,6 +427,21 @@ static tlpu_status build(const tlpu_hw *hw, const tlpu_tiling *t, const tlpu_bit
     e.st = TLPU_OK;
     e.nregions = hw->obuf_words / t->group_tokens;
     e.last_ldw = -1;
+    {
+        /* the weight buffer in slots of the largest item: item j goes to
+         * bank j % 2 at chunk offset ((j / 2) % per_bank) * width, so the
+         * DMA may load up to slots - 1 items ahead of the array */
+        uint32_t width = t->seg_chunks;
+        if (t->prologue_tiles && t->fine_chunks > width)
+            width = t->fine_chunks;
+        uint32_t per_bank = width ? hw->wbuf_chunks / width : 1;
+        if (per_bank < 1)
+            per_bank = 1;
+        if (per_bank > t->wbuf_slots_max / 2)
+            per_bank = t->wbuf_slots_max / 2 ? t->wbuf_slots_max / 2 : 1;
+        e.slots = 2 * per_bank;
+        e.slot_width = width;
+    }
     tlpu_timing_cfg_init(&e.tc, hw);
     e.tc.mem_latency = t->mem_latency ? t->mem_latency : 16;
     if (e.nregions > ids + 2)
@@ -450,15 +468,17 @@ static tlpu_status build(const tlpu_hw *hw, const tlpu_tiling *t, const tlpu_bit
     if (t->prologue_tiles == 0)
         emit_lda_group(&e, 0);
     uint64_t first_of_group = 0; /* item index where the current group began */
-    for (int64_t i = -1; i < (int64_t)nitems && e.st == TLPU_OK; i++) {
-        /* the DMA side of item i+1 */
-        if (i + 1 < (int64_t)nitems) {
-            item *nx = &items[i + 1];
+    const int64_t ahead = (int64_t)e.slots - 1;
+    for (int64_t i = -ahead; i < (int64_t)nitems && e.st == TLPU_OK; i++) {
+        /* the DMA side of item j = i + ahead */
+        int64_t j = i + ahead;
+        if (j < (int64_t)nitems) {
+            item *nx = &items[j];
             uint32_t nid = nx->g * t->tiles + nx->tile;
             if (nx->lda_nch)
                 emit_lda_rows(&e, 0, nx->lda_c0, nx->lda_nch, nx->lda_r0, nx->lda_r1);
-            if (i >= 0 && nx->g != items[i].g) {
-                first_of_group = (uint64_t)(i + 1);
+            if (j >= 1 && nx->g != items[j - 1].g) {
+                first_of_group = (uint64_t)j;
                 if (!lda_done[nx->g]) {
                     /* one buffer (or a group too short to load ahead): every
                      * MM so far must be done before its activations move in */
@@ -469,16 +489,17 @@ static tlpu_status build(const tlpu_hw *hw, const tlpu_tiling *t, const tlpu_bit
             }
             if (nx->first)
                 take_region(&e, nid);
-            tlpu_insn ldw = tlpu_insn_ldw((unsigned)((i + 1) % 2), t->fmt, nx->nch,
+            uint32_t woff = (uint32_t)(((uint64_t)j / 2) % (e.slots / 2)) * e.slot_width;
+            tlpu_insn ldw = tlpu_insn_ldw((unsigned)(j % 2), t->fmt, nx->nch,
                                           (uint32_t)(a->weights + tlpu_tiling_chunk_offset(
                                                                       hw, t, nx->tile, nx->c0)),
-                                          0);
-            set_flags(&ldw, i + 1 >= 2, 1);
+                                          woff);
+            set_flags(&ldw, j >= (int64_t)e.slots, 1);
             emit(&e, ldw);
-            e.last_ldw = i + 1;
+            e.last_ldw = j;
             /* the other ABUF half is free once group g-1's MMs are done:
-             * after LDW first(g)+1, which waits for MM first(g)-1 */
-            if (t->abuf_double && (uint64_t)(i + 1) == first_of_group + 1 &&
+             * after LDW first(g)+slots-1, which waits for MM first(g)-1 */
+            if (t->abuf_double && (uint64_t)j == first_of_group + e.slots - 1 &&
                 nx->g + 1 < t->ngroups && !lda_done[nx->g + 1]) {
                 emit_lda_group(&e, nx->g + 1);
                 lda_done[nx->g + 1] = 1;
@@ -506,8 +527,9 @@ static tlpu_status build(const tlpu_hw *hw, const tlpu_tiling *t, const tlpu_bit
             src = abuf_base(&e, it->g) + tg * it->c0;
             astride = it->nch;
         }
+        uint32_t mwoff = (uint32_t)(((uint64_t)i / 2) % (e.slots / 2)) * e.slot_width;
         tlpu_insn mm = tlpu_insn_mm((unsigned)(i % 2), !it->first, it->nch, src, tg, astride,
-                                    (uint32_t)e.region_of[id] * t->group_tokens, 0);
+                                    (uint32_t)e.region_of[id] * t->group_tokens, mwoff);
         set_flags(&mm, 1, 1);
         emit(&e, mm);
         if (it->last) {
@@ -521,9 +543,9 @@ static tlpu_status build(const tlpu_hw *hw, const tlpu_tiling *t, const tlpu_bit
      * consumes them), or, if that does not fit, for the execute engine */
     while (emit_safe_st(&e))
         ;
-    int two = e.npending == 2 && nitems >= 2 && e.pending[0].fin == nitems - 2 &&
-              e.pending[1].fin == nitems - 1;
-    int one = e.npending == 1 && nitems == 1;
+    int two = e.slots == 2 && e.npending == 2 && nitems >= 2 &&
+              e.pending[0].fin == nitems - 2 && e.pending[1].fin == nitems - 1;
+    int one = e.slots == 2 && e.npending == 1 && nitems == 1;
     if (two || one) {
         for (uint32_t k = 0; k < e.npending && e.st == TLPU_OK; k++) {
             uint32_t id = e.pending[k].id;
@@ -614,7 +636,17 @@ tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint3
     if (st != TLPU_OK)
         return st;
     best.mem_latency = mem_latency ? mem_latency : 16;
+    best.wbuf_slots_max = 2;
     best.predicted_cycles = plan_cycles(hw, &best);
+    for (uint32_t slots = 2; slots <= 8; slots *= 2)
+        for (uint32_t eager = 0; eager < 2; eager++) {
+            tlpu_tiling c = best;
+            c.st_eager = eager;
+            c.wbuf_slots_max = slots;
+            c.predicted_cycles = plan_cycles(hw, &c);
+            if (c.predicted_cycles < best.predicted_cycles)
+                best = c;
+        }
 
     /* the prologue: worth trying when one group holds every token and the
      * activation load is long next to one tile's weights */
@@ -628,14 +660,17 @@ tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint3
         for (uint32_t fc = q; fc <= best.chunks && fc <= 64; fc *= 2) {
             if (fc == best.chunks)
                 break; /* one piece: no overlap to gain */
-            for (uint32_t g = 2; g <= gmax; g += (g < 8 ? 1 : 2)) {
-                tlpu_tiling c = best;
-                c.prologue_tiles = g;
-                c.fine_chunks = fc;
-                c.predicted_cycles = plan_cycles(hw, &c);
-                if (c.predicted_cycles < best.predicted_cycles)
-                    best = c;
-            }
+            for (uint32_t g = 2; g <= gmax; g += (g < 8 ? 1 : 2))
+                for (uint32_t v = 0; v < 6; v++) {
+                    tlpu_tiling c = best;
+                    c.prologue_tiles = g;
+                    c.fine_chunks = fc;
+                    c.st_eager = v & 1;
+                    c.wbuf_slots_max = 2u << (v / 2);
+                    c.predicted_cycles = plan_cycles(hw, &c);
+                    if (c.predicted_cycles < best.predicted_cycles)
+                        best = c;
+                }
         }
     }
     if (best.predicted_cycles == UINT64_MAX)

@@ -358,11 +358,15 @@ tlpu_status tlpu_timing_run(const tlpu_timing_cfg *c, const tlpu_insn *insns, si
             uint64_t d = tlpu_timing_insn_cycles(c, dh);
             count_insn(c, dh, d, out);
             dma_idle_from = cyc + d + 1;
+            if (c->hook)
+                c->hook(c->hook_ctx, cyc, 0, (size_t)(dh - insns), d);
         }
         if (ex_start) {
             uint64_t d = tlpu_timing_insn_cycles(c, eh);
             count_insn(c, eh, d, out);
             ex_idle_from = cyc + d + 1;
+            if (c->hook)
+                c->hook(c->hook_ctx, cyc, 1, (size_t)(eh - insns), d);
         }
         d2e = d2e + (uint64_t)dma_fin - (uint64_t)(ex_start && f_wait(eh));
         e2d = e2d + (uint64_t)ex_fin - (uint64_t)(dq_start && f_wait(dh));
@@ -399,6 +403,8 @@ tlpu_status tlpu_timing_run(const tlpu_timing_cfg *c, const tlpu_insn *insns, si
                 k[TLPU_CNTI_DRAM_RD_BYTES] += 16 * (uint64_t)seg_len;
                 k[TLPU_CNTI_STALL_CYCLES] += d - seg_len;
                 dma_idle_from = cyc + d + 1;
+                if (c->hook)
+                    c->hook(c->hook_ctx, cyc, 0, SIZE_MAX, d);
                 state = S_FWAIT;
             }
             break;

@@ -54,6 +54,8 @@ typedef struct tlpu_tiling {
      * activations stream in (0 tiles: no prologue) */
     uint32_t prologue_tiles;
     uint32_t fine_chunks;
+    uint32_t st_eager;      /* store finished tiles at once (else in the DMA's spare time) */
+    uint32_t wbuf_slots_max; /* weight-buffer slots the schedule may rotate through (>= 2) */
     uint32_t mem_latency;   /* the latency the schedule was chosen for */
     uint64_t predicted_cycles; /* the timing model's count for this plan */
     uint64_t tile_bytes;    /* weight-image bytes per tile */

@@ -30,11 +30,19 @@
 extern "C" {
 #endif
 
+/* Called for every engine start: engine 0 DMA, 1 EX; insn is the index of
+ * the instruction (or SIZE_MAX for a program fetch); it is busy in cycles
+ * cycle+1 .. cycle+busy. For timelines and schedule debugging. */
+typedef void (*tlpu_timing_hook)(void *ctx, uint64_t cycle, int engine, size_t insn,
+                                 uint64_t busy);
+
 typedef struct tlpu_timing_cfg {
     tlpu_hw hw;
     uint32_t mem_latency; /* cycles from read request to first beat, >= 1 */
     uint32_t mem_top;     /* the MEM_TOP CSR: highest valid DRAM byte address */
     uint32_t prog_addr;   /* where the program is fetched from */
+    tlpu_timing_hook hook; /* optional */
+    void *hook_ctx;
 } tlpu_timing_cfg;
 
 typedef struct tlpu_timing {
