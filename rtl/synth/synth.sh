@@ -87,12 +87,35 @@ small="-set Rows 4 -set Cols 20 -set WbufChunks 16 -set AbufWords 256 -set ObufW
 echo "yosys synthesis (no latches; no multipliers in the array):"
 nomul array-small-4x20 "-set Rows 4 -set Cols 20" "${array[@]}"
 nomul array-default-32x80 "-set Rows 32 -set Cols 80" "${array[@]}"
-for target in generic ice40; do
+# the two targets run side by side (one yosys each); each prints its own block
+synth_target() {
+  local target=$1
+  pass=0
+  fail=0
   run wdec-80 tlpu_wdec "-set Cols 80" $target 0 "$rtl/tlpu_wdec.sv" "$rtl/tlpu_pack3_dec.sv"
   run array-small-4x20 tlpu_array "-set Rows 4 -set Cols 20" $target 0 "${array[@]}"
   run array-default-32x80 tlpu_array "-set Rows 32 -set Cols 80" $target 0 "${array[@]}"
   run core-small tlpu_core "$small" $target 0 "${core[@]}"
   run core-default-logic tlpu_core "" $target 1 "${core[@]}"
+  echo "$pass $fail" >"$out/$target.result"
+}
+checks_pass=$pass
+checks_fail=$fail
+synth_target generic >"$out/generic.out" 2>&1 &
+synth_target ice40 >"$out/ice40.out" 2>&1 &
+wait
+cat "$out/generic.out" "$out/ice40.out"
+pass=$checks_pass
+fail=$checks_fail
+for target in generic ice40; do
+  if [ -f "$out/$target.result" ]; then
+    read -r p f <"$out/$target.result"
+    pass=$((pass + p))
+    fail=$((fail + f))
+  else
+    echo "synth: $target did not finish" >&2
+    fail=$((fail + 1))
+  fi
 done
 echo "synth: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
