@@ -211,17 +211,21 @@ module tlpu_core #(
 
   // ---- engine starts and tokens -------------------------------------------------------
   reg  [15:0] d2e_q, e2d_q;       // tokens given by the DMA to EX, and by EX to the DMA
-  reg         dma_sig_q, ex_sig_q; // the running instruction gives a token when it ends
+  reg         dma_fin_q, ex_sig_q; // a DMA token given this cycle; EX: the running MM signals
   wire dh_wait = dq_head[LDW_WAIT_LSB], dh_sig = dq_head[LDW_SIGNAL_LSB];
   wire eh_wait = eq_head[MM_WAIT_LSB],  eh_sig = eq_head[MM_SIGNAL_LSB];
-  wire dma_fin = dma_sig_q && !dma_busy;
+  wire dma_pf_ok, dma_sig_done;
+  wire dma_fin = dma_fin_q;
   wire ex_fin  = ex_sig_q && !ex_busy;
   wire deadlock;
   wire flush   = soft_reset || (in_run && chk != ERR_NONE) || deadlock;
   // a soft reset may leave the DMA draining beats the memory still owes: the
   // fetch waits for it, like every other DMA start
   wire fetch_start = (state_q == S_FETCH) && !dma_busy && dq_empty;
-  wire dq_ready    = !dq_empty && !dma_busy && (!dh_wait || e2d_q != 0);
+  // a LDW or LDA may also start while a read streams in (read prefetch)
+  wire dh_read     = dq_head[7:0] == OP_LDW || dq_head[7:0] == OP_LDA;
+  wire dq_ready    = !dq_empty && (!dma_busy || (dma_pf_ok && dh_read)) &&
+                     (!dh_wait || e2d_q != 0);
   wire ex_ready    = !eq_empty && !ex_busy && (!eh_wait || d2e_q != 0);
   wire dq_start    = !flush && dq_ready;
   wire ex_start    = !flush && ex_ready;
@@ -272,14 +276,13 @@ module tlpu_core #(
 
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      d2e_q <= '0;  e2d_q <= '0;  dma_sig_q <= 1'b0;  ex_sig_q <= 1'b0;
+      d2e_q <= '0;  e2d_q <= '0;  dma_fin_q <= 1'b0;  ex_sig_q <= 1'b0;
     end else if (soft_reset || start_cmd) begin
-      d2e_q <= '0;  e2d_q <= '0;  dma_sig_q <= 1'b0;  ex_sig_q <= 1'b0;
+      d2e_q <= '0;  e2d_q <= '0;  dma_fin_q <= 1'b0;  ex_sig_q <= 1'b0;
     end else begin
       d2e_q <= d2e_q + 16'(dma_fin) - 16'(ex_start && eh_wait);
       e2d_q <= e2d_q + 16'(ex_fin) - 16'(dq_start && dh_wait);
-      if (dma_start) dma_sig_q <= dq_start && dh_sig;
-      else if (dma_fin) dma_sig_q <= 1'b0;
+      dma_fin_q <= dma_sig_done;
       if (ex_start) ex_sig_q <= eh_sig;
       else if (ex_fin) ex_sig_q <= 1'b0;
     end
@@ -477,8 +480,11 @@ module tlpu_core #(
     .fmt_i             (dq_head[LDW_FMT_LSB]),
     .buf_addr_i        (16'(dh_is_lda ? dh_lda_dst : dh_st_src)),
     .dstride_i         (dh_lda_dstr),
+    .sig_i             (dq_start && dh_sig),
     .abort_i           (soft_reset),
     .busy_o            (dma_busy),
+    .pf_ok_o           (dma_pf_ok),
+    .sig_done_o        (dma_sig_done),
     .imem_we_o         (imem_we),
     .imem_waddr_o      (imem_waddr),
     .imem_wdata_o      (imem_wdata),
@@ -680,7 +686,8 @@ module tlpu_core #(
                                     mem_wreq_addr_o % BB == 0)
         else $error("tlpu_core: malformed write request");
       if (ex_start) assert (!ex_busy) else $error("tlpu_core: MM started on a busy engine");
-      if (dma_start) assert (!dma_busy) else $error("tlpu_core: DMA started while busy");
+      if (dma_start) assert (!dma_busy || (dq_start && dma_pf_ok && dh_read))
+        else $error("tlpu_core: DMA started while busy");
     end
   end
 `endif

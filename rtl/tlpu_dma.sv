@@ -6,6 +6,10 @@
 //   ST     int32 output rows         output buffer -> DRAM
 // Read requests are issued back to back (bursts of up to BurstBeats beats)
 // while data returns, so a transfer costs its beats plus one memory latency.
+// Read prefetch: once a LDW/LDA has issued all its requests, the next LDW or
+// LDA may start (pf_ok_o): its requests go out at once and its descriptor
+// waits in a second slot; its data stage follows the current one's without
+// a gap, so back-to-back reads pay the latency once.
 // abort_i (soft reset) stops the transfer; beats the memory still owes are
 // accepted and dropped, and beats owed to the memory are sent as zeros, so
 // the port protocol is never broken.
@@ -41,8 +45,11 @@ module tlpu_dma #(
   input  wire                   fmt_i,       // LDW
   input  wire [15:0]            buf_addr_i,  // LDA: ABUF word; ST: OBUF word
   input  wire [7:0]             dstride_i,   // LDA: ABUF words between rows (0: packed)
+  input  wire                   sig_i,       // the transfer gives a token when it ends
   input  wire                   abort_i,
   output wire                   busy_o,
+  output wire                   pf_ok_o,     // a read may start now as a prefetch
+  output wire                   sig_done_o,  // a transfer with sig_i ends (this cycle)
 
   output wire                   imem_we_o,
   output wire [IAddrW-1:0]      imem_waddr_o,
@@ -100,22 +107,38 @@ module tlpu_dma #(
   reg [31:0] entries_q;        // LDW: row chunks to write
   reg [7:0]  bpc_q;            // LDW: packed bytes per row chunk
   reg [15:0] buf_base_q;
+  reg        sig_q;
+
+  // ---- the prefetched read's data descriptor -----------------------------------
+  reg        nx_valid_q;
+  reg [1:0]  nx_op_q;
+  reg        nx_bank_q, nx_fmt_q, nx_sig_q;
+  reg [31:0] nx_rows_q, nx_bpr_q, nx_entries_q;
+  reg [InCntW-1:0] nx_last_bytes_q;
+  reg [15:0] nx_wpr_q, nx_rstep_q, nx_buf_base_q;
+  reg [7:0]  nx_bpc_q;
+  reg [WAddrW-2:0] nx_woff_q;
 
   // ---- request side (read or write) ----------------------------------------
   reg        rq_act_q;
   reg        rq_stop_q;        // aborted: stop after the request on offer
+  reg        rq_write_q;       // the requests are writes (ST)
+  reg        rq_nx_q;          // the requests belong to the prefetched read
+  reg [31:0] rq_rows_q, rq_bpr_q;
   reg [31:0] rq_row_q, rq_off_q, rq_addr_q, stride_q;
-  wire [31:0] rq_left = bpr_q - rq_off_q;
+  wire [31:0] rq_left = rq_bpr_q - rq_off_q;
   wire [BurstW-1:0] rq_beats = (rq_left > 32'(BurstBeats)) ? BurstW'(BurstBeats) : BurstW'(rq_left);
   wire       is_write = (op_q == DMA_ST);
-  wire       rq_fire = rq_act_q && (is_write ? mem_wreq_ready_i : mem_rreq_ready_i);
+  wire       rq_fire = rq_act_q && (rq_write_q ? mem_wreq_ready_i : mem_rreq_ready_i);
 
-  assign mem_rreq_valid_o = rq_act_q && !is_write;
-  assign mem_wreq_valid_o = rq_act_q && is_write;
+  assign mem_rreq_valid_o = rq_act_q && !rq_write_q;
+  assign mem_wreq_valid_o = rq_act_q && rq_write_q;
   assign mem_rreq_addr_o  = rq_addr_q + rq_off_q * BB;
   assign mem_wreq_addr_o  = rq_addr_q + rq_off_q * BB;
   assign mem_rreq_beats_o = rq_beats;
   assign mem_wreq_beats_o = rq_beats;
+
+  wire ld_new, ld_pf, ld_switch;
 
   // ---- read data side -------------------------------------------------------
   reg [31:0] d_row_q, d_beat_q;   // position of the next beat
@@ -135,18 +158,23 @@ module tlpu_dma #(
   wire gb_in_ready, gb_out_valid;
   wire [8*Cols-1:0] gb_out;
   wire to_gearbox = rd_op && (op_q == DMA_LDW || op_q == DMA_LDA) && d_row_q < rows_q;
-  wire gb_in_valid = to_gearbox && mem_rdata_valid_i && !row_in_done_q;
+  wire lda_out;
+  // LDA: the row's last word leaves this cycle; the gearbox is then empty, so
+  // the next row's first beat may enter in the same cycle (no bubble per row)
+  wire row_done_now = op_q == DMA_LDA && row_in_done_q && (lda_out ? w_q + 1 : w_q) == wpr_q;
+  wire take_beat   = !row_in_done_q || (row_done_now && d_row_q + 1 < rows_q);
+  wire gb_in_valid = to_gearbox && mem_rdata_valid_i && take_beat;
 
   // ready for data: draining after an abort, or the consumer can take it
   wire rdata_ready = (!act_q || is_write) ? (owed_rd_q != 0)
                    : (op_q == DMA_FETCH) ? 1'b1
-                   : (to_gearbox && gb_in_ready && !row_in_done_q);
+                   : (to_gearbox && gb_in_ready && take_beat);
   assign mem_rdata_ready_o = rdata_ready;
   wire rd_fire = mem_rdata_valid_i && rdata_ready;
   wire rd_use  = rd_fire && rd_op && d_row_q < rows_q;   // a beat of this transfer
 
   wire ldw_out  = act_q && op_q == DMA_LDW && gb_out_valid && e_q < entries_q;
-  wire lda_out  = act_q && op_q == DMA_LDA && gb_out_valid;
+  assign lda_out = act_q && op_q == DMA_LDA && gb_out_valid;
   wire gb_pop   = ldw_out || lda_out;
 
   tlpu_gearbox #(
@@ -155,7 +183,7 @@ module tlpu_dma #(
   ) u_gearbox (
     .clk_i       (clk_i),
     .rst_ni      (rst_ni),
-    .clear_i     (start_i || abort_i),
+    .clear_i     (ld_new || ld_switch || abort_i),
     .need_i      ((op_q == DMA_LDW) ? OutCntW'(bpc_q) : OutCntW'(Cols)),
     .in_valid_i  (gb_in_valid),
     .in_bytes_i  (beat_bytes),
@@ -217,8 +245,16 @@ module tlpu_dma #(
   wire rd_done  = (d_row_q >= rows_q) &&
                   (op_q != DMA_LDW || e_q >= entries_q);
   wire wr_done  = (s_row_q >= rows_q);
-  wire finished = act_q && !rq_act_q && (is_write ? wr_done : rd_done);
+  wire finished = act_q && (!rq_act_q || rq_nx_q) && (is_write ? wr_done : rd_done);
   assign busy_o = act_q || rq_act_q || owed_rd_q != 0 || owed_wr_q != 0 || wd_hold_q;
+  assign pf_ok_o = act_q && (op_q == DMA_LDW || op_q == DMA_LDA) && !rq_act_q && !nx_valid_q;
+  assign sig_done_o = finished && sig_q;
+  // a start on an idle engine (or on one whose transfer ends this cycle with
+  // nothing prefetched) loads everything; a start while a read streams in is
+  // a prefetch; the prefetched read takes over when the current one ends
+  assign ld_new    = start_i && !abort_i && (!act_q || (finished && !nx_valid_q));
+  assign ld_pf     = start_i && !abort_i && !ld_new;
+  assign ld_switch = !abort_i && finished && nx_valid_q;
 
   assign ev_rd_beat_o   = rd_fire;
   assign ev_wr_beat_o   = wr_fire;
@@ -247,12 +283,21 @@ module tlpu_dma #(
                         : 32'(count_i) * 16;
   wire [31:0] new_bpr   = (row_bytes + BB - 1) / BB;
 
+  wire [31:0] new_rows = (op_i == DMA_LDA || op_i == DMA_ST) ? 32'(rows_i) : 32'd1;
+
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       act_q <= 1'b0;        op_q <= 2'd0;        bank_q <= 1'b0;     fmt_q <= 1'b0;
       rows_q <= '0;         bpr_q <= '0;         last_bytes_q <= '0; wpr_q <= '0;
       entries_q <= '0;      bpc_q <= '0;         buf_base_q <= '0;   rstep_q <= '0;
-      rq_act_q <= 1'b0;     rq_stop_q <= 1'b0;   rq_row_q <= '0;      rq_off_q <= '0;     rq_addr_q <= '0;
+      sig_q <= 1'b0;
+      nx_valid_q <= 1'b0;   nx_op_q <= 2'd0;     nx_bank_q <= 1'b0;  nx_fmt_q <= 1'b0;
+      nx_sig_q <= 1'b0;     nx_rows_q <= '0;     nx_bpr_q <= '0;     nx_entries_q <= '0;
+      nx_last_bytes_q <= '0; nx_wpr_q <= '0;     nx_rstep_q <= '0;   nx_buf_base_q <= '0;
+      nx_bpc_q <= '0;       nx_woff_q <= '0;
+      rq_act_q <= 1'b0;     rq_stop_q <= 1'b0;   rq_write_q <= 1'b0; rq_nx_q <= 1'b0;
+      rq_rows_q <= '0;      rq_bpr_q <= '0;
+      rq_row_q <= '0;       rq_off_q <= '0;      rq_addr_q <= '0;
       stride_q <= '0;       d_row_q <= '0;       d_beat_q <= '0;     row_in_done_q <= 1'b0;
       w_q <= '0;            e_q <= '0;           e_row_q <= '0;      e_chunk_q <= '0;
       owed_rd_q <= '0;      owed_wr_q <= '0;      wd_hold_q <= 1'b0;
@@ -260,13 +305,14 @@ module tlpu_dma #(
     end else begin
       wd_hold_q <= mem_wdata_valid_o && !mem_wdata_ready_i;
       // beats owed by / to the memory, whatever else happens
-      owed_rd_q <= owed_rd_q + ((rq_fire && !is_write) ? 32'(rq_beats) : 32'd0)
+      owed_rd_q <= owed_rd_q + ((rq_fire && !rq_write_q) ? 32'(rq_beats) : 32'd0)
                              - (rd_fire ? 32'd1 : 32'd0);
-      owed_wr_q <= owed_wr_q + ((rq_fire && is_write) ? 32'(rq_beats) : 32'd0)
+      owed_wr_q <= owed_wr_q + ((rq_fire && rq_write_q) ? 32'(rq_beats) : 32'd0)
                              - (wr_fire ? 32'd1 : 32'd0);
 
       if (abort_i) begin
-        act_q <= 1'b0;
+        act_q      <= 1'b0;
+        nx_valid_q <= 1'b0;
         // a request already offered keeps valid high until accepted
         if (rq_fire || !rq_act_q) rq_act_q <= 1'b0;
         else rq_stop_q <= 1'b1;
@@ -277,43 +323,15 @@ module tlpu_dma #(
         end
         if (start_i) rq_stop_q <= 1'b0;
       end
-      if (!abort_i && start_i) begin
-        act_q         <= 1'b1;
-        op_q          <= op_i;
-        bank_q        <= bank_i;
-        fmt_q         <= fmt_i;
-        rows_q        <= (op_i == DMA_LDA || op_i == DMA_ST) ? 32'(rows_i) : 32'd1;
-        bpr_q         <= new_bpr;
-        last_bytes_q  <= InCntW'(row_bytes - (new_bpr - 1) * BB);
-        wpr_q         <= words_of(17'(nbytes_i));
-        rstep_q       <= (dstride_i != 0) ? 16'(dstride_i) : words_of(17'(nbytes_i));
-        entries_q     <= 32'(Rows) * 32'(nchunk_i);
-        bpc_q         <= 8'(ldw_bpc);
-        buf_base_q    <= buf_addr_i;
-        rq_act_q      <= 1'b1;
-        rq_row_q      <= '0;
-        rq_off_q      <= '0;
-        rq_addr_q     <= addr_i;
-        stride_q      <= stride_i;
-        d_row_q       <= '0;
-        d_beat_q      <= '0;
-        row_in_done_q <= 1'b0;
-        w_q           <= '0;
-        e_q           <= '0;
-        e_row_q       <= '0;
-        e_chunk_q     <= woff_i;
-        s_row_q       <= '0;
-        s_beat_q      <= '0;
-        s_send_q      <= 1'b0;
-        a_base_q      <= 32'(buf_addr_i);
-      end else if (act_q && !abort_i) begin
+
+      if (act_q && !abort_i && !ld_new) begin
         // requests
         if (rq_fire) begin
-          if (rq_off_q + 32'(rq_beats) == bpr_q) begin
+          if (rq_off_q + 32'(rq_beats) == rq_bpr_q) begin
             rq_off_q  <= '0;
             rq_addr_q <= rq_addr_q + stride_q;
             rq_row_q  <= rq_row_q + 1;
-            if (rq_row_q + 1 == rows_q) rq_act_q <= 1'b0;
+            if (rq_row_q + 1 == rq_rows_q) rq_act_q <= 1'b0;
           end else begin
             rq_off_q <= rq_off_q + 32'(rq_beats);
           end
@@ -339,8 +357,9 @@ module tlpu_dma #(
         end
         if (lda_out) w_q <= w_q + 1;
         // LDA: a row is complete when its last beat is in and its words are out
-        if (op_q == DMA_LDA && row_in_done_q && (lda_out ? w_q + 1 : w_q) == wpr_q) begin
-          row_in_done_q <= 1'b0;
+        if (row_done_now) begin
+          // a one-beat next row may have come in whole this cycle
+          row_in_done_q <= rd_use && last_beat;
           w_q           <= '0;
           d_row_q       <= d_row_q + 1;
           a_base_q      <= a_base_q + 32'(rstep_q);
@@ -355,7 +374,66 @@ module tlpu_dma #(
             s_beat_q <= s_beat_q + 1;
           end
         end
-        if (finished) act_q <= 1'b0;
+        if (finished && !nx_valid_q) act_q <= 1'b0;
+      end
+
+      // the data stage takes a new descriptor: from the start, or the prefetched one
+      if (ld_new || ld_switch) begin
+        act_q         <= 1'b1;
+        op_q          <= ld_new ? op_i : nx_op_q;
+        bank_q        <= ld_new ? bank_i : nx_bank_q;
+        fmt_q         <= ld_new ? fmt_i : nx_fmt_q;
+        sig_q         <= ld_new ? sig_i : nx_sig_q;
+        rows_q        <= ld_new ? new_rows : nx_rows_q;
+        bpr_q         <= ld_new ? new_bpr : nx_bpr_q;
+        last_bytes_q  <= ld_new ? InCntW'(row_bytes - (new_bpr - 1) * BB) : nx_last_bytes_q;
+        wpr_q         <= ld_new ? words_of(17'(nbytes_i)) : nx_wpr_q;
+        rstep_q       <= ld_new ? ((dstride_i != 0) ? 16'(dstride_i) : words_of(17'(nbytes_i)))
+                                : nx_rstep_q;
+        entries_q     <= ld_new ? 32'(Rows) * 32'(nchunk_i) : nx_entries_q;
+        bpc_q         <= ld_new ? 8'(ldw_bpc) : nx_bpc_q;
+        buf_base_q    <= ld_new ? buf_addr_i : nx_buf_base_q;
+        a_base_q      <= ld_new ? 32'(buf_addr_i) : 32'(nx_buf_base_q);
+        e_chunk_q     <= ld_new ? woff_i : nx_woff_q;
+        d_row_q       <= '0;
+        d_beat_q      <= '0;
+        row_in_done_q <= 1'b0;
+        w_q           <= '0;
+        e_q           <= '0;
+        e_row_q       <= '0;
+        s_row_q       <= '0;
+        s_beat_q      <= '0;
+        s_send_q      <= 1'b0;
+        nx_valid_q    <= 1'b0;
+        rq_nx_q       <= 1'b0;
+      end
+      // the request side takes the started transfer (idle or prefetch)
+      if (ld_new || ld_pf) begin
+        rq_act_q   <= 1'b1;
+        rq_write_q <= (op_i == DMA_ST);
+        rq_nx_q    <= ld_pf;
+        rq_rows_q  <= new_rows;
+        rq_bpr_q   <= new_bpr;
+        rq_row_q   <= '0;
+        rq_off_q   <= '0;
+        rq_addr_q  <= addr_i;
+        stride_q   <= stride_i;
+      end
+      if (ld_pf) begin
+        nx_valid_q      <= 1'b1;
+        nx_op_q         <= op_i;
+        nx_bank_q       <= bank_i;
+        nx_fmt_q        <= fmt_i;
+        nx_sig_q        <= sig_i;
+        nx_rows_q       <= new_rows;
+        nx_bpr_q        <= new_bpr;
+        nx_last_bytes_q <= InCntW'(row_bytes - (new_bpr - 1) * BB);
+        nx_wpr_q        <= words_of(17'(nbytes_i));
+        nx_rstep_q      <= (dstride_i != 0) ? 16'(dstride_i) : words_of(17'(nbytes_i));
+        nx_entries_q    <= 32'(Rows) * 32'(nchunk_i);
+        nx_bpc_q        <= 8'(ldw_bpc);
+        nx_buf_base_q   <= buf_addr_i;
+        nx_woff_q       <= woff_i;
       end
     end
   end
@@ -369,6 +447,8 @@ module tlpu_dma #(
       if (wr_fire) assert (owed_wr_q != 0) else $error("tlpu_dma: write beat without a request");
       if (ldw_out) assert (32'(e_row_q) < Rows) else $error("tlpu_dma: weight row out of range");
       if (lda_out) assert (w_q < wpr_q) else $error("tlpu_dma: more words than the row holds");
+      if (ld_pf) assert (pf_ok_o && (op_i == DMA_LDW || op_i == DMA_LDA))
+        else $error("tlpu_dma: start while busy that is not a read prefetch");
     end
   end
 `endif

@@ -114,10 +114,11 @@ uint32_t tlpu_timing_check(const tlpu_timing_cfg *c, const tlpu_insn *in)
 /*
  * A read transfer through the gearbox (LDW: rows = 1, words of bpc bytes,
  * `entries` of them; LDA: `rows` rows of nbytes, words of Cols bytes with a
- * flush at the end of each row). Returns the busy cycles D; the first beat
- * can be taken L cycles after the engine starts, then one per cycle.
+ * flush at the end of each row). Returns the busy cycles D, counting the
+ * first busy cycle as 1; the first beat can be taken in cycle `first` (1 + L
+ * after a start on an idle engine), then one per cycle.
  */
-static uint64_t gearbox_transfer(const tlpu_hw *hw, uint32_t latency, int lda, uint64_t rows,
+static uint64_t gearbox_transfer(const tlpu_hw *hw, uint64_t first, int lda, uint64_t rows,
                                  uint64_t row_bytes, uint64_t need, uint64_t entries)
 {
     const uint64_t bb = hw->beat_bytes, out_max = hw->cols;
@@ -126,8 +127,7 @@ static uint64_t gearbox_transfer(const tlpu_hw *hw, uint32_t latency, int lda, u
     const uint64_t wpr = (row_bytes + hw->cols - 1) / hw->cols;
     uint64_t cnt = 0, d_row = 0, d_beat = 0, w = 0, e = 0;
     int row_in_done = 0;
-    /* cycle 1 is the first busy cycle; the first beat is valid in cycle 1 + L */
-    uint64_t beat_ready = 1 + (latency ? latency : 1);
+    uint64_t beat_ready = first;
     for (uint64_t cyc = 1;; cyc++) {
         int done = d_row >= rows && (lda || e >= entries);
         if (done)
@@ -137,7 +137,11 @@ static uint64_t gearbox_transfer(const tlpu_hw *hw, uint32_t latency, int lda, u
         int out_valid = full || (flush && cnt != 0);
         int pop = lda ? out_valid : (out_valid && e < entries);
         uint64_t popped = pop ? (full ? need : cnt) : 0;
-        int push = cyc >= beat_ready && d_row < rows && !row_in_done && cnt <= out_max;
+        /* LDA: the row's last word leaves now; the next row's first beat may
+         * enter the emptied gearbox in the same cycle */
+        int row_done_now = lda && row_in_done && (pop ? w + 1 : w) == wpr;
+        int take = !row_in_done || (row_done_now && d_row + 1 < rows);
+        int push = cyc >= beat_ready && d_row < rows && take && cnt <= out_max;
         int last = d_beat == bpr - 1;
         cnt = cnt - popped + (push ? (last ? last_bytes : bb) : 0);
         if (push) {
@@ -155,8 +159,8 @@ static uint64_t gearbox_transfer(const tlpu_hw *hw, uint32_t latency, int lda, u
         if (!lda && pop)
             e++;
         if (lda) {
-            if (flush && (pop ? w + 1 : w) == wpr) {
-                row_in_done = 0;
+            if (row_done_now) {
+                row_in_done = push && last;
                 w = 0;
                 d_row++;
             } else if (pop) {
@@ -166,17 +170,19 @@ static uint64_t gearbox_transfer(const tlpu_hw *hw, uint32_t latency, int lda, u
     }
 }
 
-uint64_t tlpu_timing_insn_cycles(const tlpu_timing_cfg *c, const tlpu_insn *in)
+/* busy cycles of a DMA or EX instruction whose first read beat can be taken
+ * in busy cycle `first` */
+static uint64_t insn_cycles_from(const tlpu_timing_cfg *c, const tlpu_insn *in, uint64_t first)
 {
     const tlpu_hw *hw = &c->hw;
-    uint32_t L = c->mem_latency ? c->mem_latency : 1;
     switch (tlpu_insn_op(in)) {
     case TLPU_OP_LDW: {
         uint64_t nch = GET(in, LDW, NCHUNK), b = bpc(hw, GET(in, LDW, FMT));
-        return gearbox_transfer(hw, L, 0, 1, nch * hw->rows * b, b, nch * hw->rows);
+        return gearbox_transfer(hw, first, 0, 1, nch * hw->rows * b, b, nch * hw->rows);
     }
     case TLPU_OP_LDA:
-        return gearbox_transfer(hw, L, 1, GET(in, LDA, ROWS), GET(in, LDA, NBYTES), hw->cols, 0);
+        return gearbox_transfer(hw, first, 1, GET(in, LDA, ROWS), GET(in, LDA, NBYTES), hw->cols,
+                                0);
     case TLPU_OP_MM:
         return (uint64_t)GET(in, MM, TOKENS) * GET(in, MM, NCHUNK) + 2;
     case TLPU_OP_ST:
@@ -184,6 +190,24 @@ uint64_t tlpu_timing_insn_cycles(const tlpu_timing_cfg *c, const tlpu_insn *in)
     default:
         return 0;
     }
+}
+
+uint64_t tlpu_timing_insn_cycles(const tlpu_timing_cfg *c, const tlpu_insn *in)
+{
+    return insn_cycles_from(c, in, 1 + (uint64_t)(c->mem_latency ? c->mem_latency : 1));
+}
+
+/* read requests of a LDW or LDA: bursts of up to BURST_BEATS, per row */
+static uint64_t read_requests(const tlpu_timing_cfg *c, const tlpu_insn *in)
+{
+    const tlpu_hw *hw = &c->hw;
+    const uint64_t bb = hw->beat_bytes, bu = hw->burst_beats;
+    if (tlpu_insn_op(in) == TLPU_OP_LDW) {
+        uint64_t beats = (GET(in, LDW, NCHUNK) * hw->rows * bpc(hw, GET(in, LDW, FMT)) + bb - 1) / bb;
+        return (beats + bu - 1) / bu;
+    }
+    uint64_t bpr = (GET(in, LDA, NBYTES) + bb - 1) / bb;
+    return GET(in, LDA, ROWS) * ((bpr + bu - 1) / bu);
 }
 
 /* ---- the sequencer, the queues and the tokens, cycle by cycle ---------------- */
@@ -312,15 +336,24 @@ tlpu_status tlpu_timing_run(const tlpu_timing_cfg *c, const tlpu_insn *insns, si
     int state = S_FETCH;
     size_t seg_base = 0, seg_len = 0, pc = 0;
     uint64_t dma_idle_from = 0, ex_idle_from = 0; /* busy in cycles < idle_from */
-    int dma_sig = 0, ex_sig = 0;
+    int ex_sig = 0;
     uint64_t d2e = 0, e2d = 0;
+    /* the DMA's data stage (a read may prefetch behind it) */
+    int cur_read = 0, cur_sig = 0;
+    uint64_t rq_done_at = 0; /* the current requests are all issued from this cycle */
+    uint64_t fin_at = 0;     /* a DMA token is given in this cycle */
+    int nx_valid = 0;
+    uint32_t nx_idx = 0;
+    uint64_t nx_c = 0;       /* the prefetch started in this cycle */
 
     for (uint64_t cyc = 1;; cyc++) {
         int dma_busy = cyc < dma_idle_from, ex_busy = cyc < ex_idle_from;
-        int dma_fin = dma_sig && !dma_busy, ex_fin = ex_sig && !ex_busy;
+        int dma_fin = cyc == fin_at, ex_fin = ex_sig && !ex_busy;
         const tlpu_insn *dh = dq.count ? &insns[q_head(&dq)] : NULL;
         const tlpu_insn *eh = eq.count ? &insns[q_head(&eq)] : NULL;
-        int dq_ready = dh && !dma_busy && (!f_wait(dh) || e2d);
+        int dh_read = dh && (tlpu_insn_op(dh) == TLPU_OP_LDW || tlpu_insn_op(dh) == TLPU_OP_LDA);
+        int pf_ok = dma_busy && cur_read && !nx_valid && cyc >= rq_done_at;
+        int dq_ready = dh && (!dma_busy || (pf_ok && dh_read)) && (!f_wait(dh) || e2d);
         int ex_ready = eh && !ex_busy && (!f_wait(eh) || d2e);
         int dma_idle = !dma_busy && !dq.count, ex_idle = !ex_busy && !eq.count;
         int dq_empty = !dq.count; /* before this cycle's edge */
@@ -354,12 +387,40 @@ tlpu_status tlpu_timing_run(const tlpu_timing_cfg *c, const tlpu_insn *insns, si
         int event = dma_fin || ex_fin || dq_start || ex_start || fetch_start || retire || flush;
 
         /* ---- the clock edge ---- */
-        if (dq_start) {
+        int finishing = dma_busy && cyc + 1 == dma_idle_from;
+        if (finishing && cur_sig)
+            fin_at = cyc + 1;
+        if (dq_start && (!dma_busy || (finishing && !nx_valid))) {
+            /* a start on an idle engine (or on one whose transfer ends now) */
             uint64_t d = tlpu_timing_insn_cycles(c, dh);
             count_insn(c, dh, d, out);
             dma_idle_from = cyc + d + 1;
+            cur_read = dh_read;
+            cur_sig = (int)f_sig(dh);
+            if (dh_read)
+                rq_done_at = cyc + read_requests(c, dh) + 1;
             if (c->hook)
                 c->hook(c->hook_ctx, cyc, 0, (size_t)(dh - insns), d);
+        } else if (dq_start) {
+            /* a prefetch: the requests go out now, the data follows the
+             * current transfer's */
+            nx_valid = 1;
+            nx_idx = (uint32_t)(dh - insns);
+            nx_c = cyc;
+            rq_done_at = cyc + read_requests(c, dh) + 1;
+        } else if (finishing && nx_valid) {
+            /* the prefetched read's data stage; its first beat arrives L
+             * cycles after its first request, or at once if waiting */
+            const tlpu_insn *nx = &insns[nx_idx];
+            uint64_t first = nx_c + 1 + L > cyc ? nx_c + 1 + L - cyc : 1;
+            uint64_t d = insn_cycles_from(c, nx, first);
+            count_insn(c, nx, d, out);
+            dma_idle_from = cyc + d + 1;
+            cur_read = 1;
+            cur_sig = (int)f_sig(nx);
+            nx_valid = 0;
+            if (c->hook)
+                c->hook(c->hook_ctx, cyc, 0, nx_idx, d);
         }
         if (ex_start) {
             uint64_t d = tlpu_timing_insn_cycles(c, eh);
@@ -370,10 +431,6 @@ tlpu_status tlpu_timing_run(const tlpu_timing_cfg *c, const tlpu_insn *insns, si
         }
         d2e = d2e + (uint64_t)dma_fin - (uint64_t)(ex_start && f_wait(eh));
         e2d = e2d + (uint64_t)ex_fin - (uint64_t)(dq_start && f_wait(dh));
-        if (fetch_start || dq_start)
-            dma_sig = dq_start && f_sig(dh);
-        else if (dma_fin)
-            dma_sig = 0;
         if (ex_start)
             ex_sig = (int)f_sig(eh);
         else if (ex_fin)
@@ -403,6 +460,8 @@ tlpu_status tlpu_timing_run(const tlpu_timing_cfg *c, const tlpu_insn *insns, si
                 k[TLPU_CNTI_DRAM_RD_BYTES] += 16 * (uint64_t)seg_len;
                 k[TLPU_CNTI_STALL_CYCLES] += d - seg_len;
                 dma_idle_from = cyc + d + 1;
+                cur_read = 0;
+                cur_sig = 0;
                 if (c->hook)
                     c->hook(c->hook_ctx, cyc, 0, SIZE_MAX, d);
                 state = S_FWAIT;
@@ -453,12 +512,14 @@ tlpu_status tlpu_timing_run(const tlpu_timing_cfg *c, const tlpu_insn *insns, si
             break;
         }
         /* nothing happened: nothing will until an engine goes idle */
-        if (!event && state == prev_state) {
+        if (!event && !finishing && state == prev_state) {
+            /* the next cycle that can differ: a transfer's last cycle, an
+             * engine going idle, a prefetch becoming possible, a token */
+            uint64_t cand[5] = {dma_idle_from - 1, dma_idle_from, ex_idle_from, rq_done_at, fin_at};
             uint64_t next = UINT64_MAX;
-            if (dma_busy && dma_idle_from < next)
-                next = dma_idle_from;
-            if (ex_busy && ex_idle_from < next)
-                next = ex_idle_from;
+            for (int i = 0; i < 5; i++)
+                if (cand[i] > cyc && cand[i] < next)
+                    next = cand[i];
             if (next != UINT64_MAX && next > cyc + 1)
                 cyc = next - 1;
         }

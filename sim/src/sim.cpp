@@ -172,7 +172,7 @@ void tlpu_sim_config_init(tlpu_sim_config *cfg) {
     cfg->dram_bytes = 64ull << 20;
     cfg->dram_latency = 16;
     cfg->dram_width = TLPU_DEFAULT_BEAT_BYTES;
-    cfg->dram_outstanding = 16;
+    cfg->dram_outstanding = 64;
     cfg->stall_prob = 0.0;
     cfg->seed = 1;
     cfg->trace_path = nullptr;

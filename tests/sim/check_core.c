@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "core_util.h"
+#include "test_sched.h"
 #include "test_util.h"
 #include "tlpu/isa.h"
 #include "tlpu/rng.h"
@@ -237,7 +238,7 @@ START_TEST(test_errors)
         ck_assert_uint_eq(cnt[TLPU_CNTI_CYCLES], 0);
     }
     /* and the core still computes exactly */
-    core_job j = {3, 50, 9, TLPU_FMT_PACK3, 5, -1, 0, 4};
+    core_job j = {3, 50, 9, TLPU_FMT_PACK3, 5, -1, 0, 4, NULL};
     core_result r;
     ck_assert_int_eq(core_run_bitlinear(s, &j, &r), 0);
     ck_assert_int_eq(r.status, TLPU_OK);
@@ -297,7 +298,7 @@ START_TEST(test_tokens_and_deadlock)
         ck_assert_uint_eq(tlpu_sim_hw_error(s, NULL), TLPU_HWERR_DEADLOCK);
     }
     /* and the core is fine afterwards */
-    core_job j = {4, 90, 10, TLPU_FMT_PACK2, 8, -1, 0, 5};
+    core_job j = {4, 90, 10, TLPU_FMT_PACK2, 8, -1, 0, 5, NULL};
     core_result r;
     ck_assert_int_eq(core_run_bitlinear(s, &j, &r), 0);
     ck_assert_int_eq(r.status, TLPU_OK);
@@ -375,6 +376,19 @@ END_TEST
 
 /* ---- random BitLinear shapes, exact, timing == model without stalls --------- */
 
+/* a random M x K x N job with random weights and activations */
+static core_job random_job(tlpu_rng *r, uint32_t maxm, uint32_t maxk, uint32_t maxn)
+{
+    core_job j;
+    memset(&j, 0, sizeof j);
+    j.m = 1 + (uint32_t)(tlpu_rng_next(r) % maxm);
+    j.k = 1 + (uint32_t)(tlpu_rng_next(r) % maxk);
+    j.n = 1 + (uint32_t)(tlpu_rng_next(r) % maxn);
+    j.fmt = (uint32_t)(tlpu_rng_next(r) & 1);
+    j.seed = tlpu_rng_next(r);
+    return j;
+}
+
 static void random_shapes(const char *variant, int count, uint32_t maxm, uint32_t maxk,
                           uint32_t maxn, double stall, uint64_t seed)
 {
@@ -383,13 +397,7 @@ static void random_shapes(const char *variant, int count, uint32_t maxm, uint32_
     for (int i = 0; i < count; i++) {
         uint32_t L = lat[tlpu_rng_next(&r) % 4];
         tlpu_sim *s = make(variant, L, stall, tlpu_rng_next(&r));
-        core_job j;
-        memset(&j, 0, sizeof j);
-        j.m = 1 + (uint32_t)(tlpu_rng_next(&r) % maxm);
-        j.k = 1 + (uint32_t)(tlpu_rng_next(&r) % maxk);
-        j.n = 1 + (uint32_t)(tlpu_rng_next(&r) % maxn);
-        j.fmt = (uint32_t)(tlpu_rng_next(&r) & 1);
-        j.seed = tlpu_rng_next(&r);
+        core_job j = random_job(&r, maxm, maxk, maxn);
         j.zero_frac = (double)(tlpu_rng_next(&r) % 101) / 100.0;
         j.extreme = (tlpu_rng_next(&r) % 4) == 0;
         j.latency = L;
@@ -445,6 +453,65 @@ START_TEST(test_random_default)
 }
 END_TEST
 
+/* every schedule the tiler may choose, not only the ones it picks: random
+ * prologues (K-major slabs, merged weight loads, split heads and tails) */
+static void random_schedules(const char *variant, int want, uint32_t maxm, uint32_t maxk,
+                             uint32_t maxn, uint64_t seed)
+{
+    tlpu_rng r = tlpu_rng_seed(seed);
+    int ran = 0, prologues = 0, merged = 0, partial = 0;
+    for (int tries = 0; ran < want && tries < 50 * want; tries++) {
+        uint32_t L = 1 + (uint32_t)(tlpu_rng_next(&r) % 30);
+        core_job j = random_job(&r, maxm, maxk, maxn);
+        j.zero_frac = -1;
+        j.latency = L;
+        tlpu_sim *s = make(variant, L, 0, tlpu_rng_next(&r));
+        tlpu_hw hw;
+        core_hw(s, &hw);
+        uint32_t C = (j.k + hw.cols - 1) / hw.cols;
+        tlpu_schedule sc = test_random_sched(&r, &hw, j.k, j.n, j.fmt);
+        j.sched = &sc;
+        core_result res;
+        int rc = core_run_bitlinear(s, &j, &res);
+        ck_assert_int_ge(rc, 0);
+        if (rc == 0) {
+            ran++;
+            prologues += sc.prologue_tiles != 0;
+            merged += sc.slab_tiles > 1 && sc.prologue_tiles > 1;
+            partial += sc.prologue_tiles && sc.prologue_chunks < C;
+            ck_assert_msg(res.status == TLPU_OK && res.mismatches == 0 && res.guard_hits == 0,
+                          "%s %ux%ux%u fmt %u L %u sched G%u Kp%u f0 %u fc %u mt %u hs %u "
+                          "eager %u slots %u tail %u: status %d, %llu wrong (%s)",
+                          variant, j.m, j.k, j.n, j.fmt, L, sc.prologue_tiles, sc.prologue_chunks,
+                          sc.first_chunks, sc.fine_chunks, sc.slab_tiles, sc.head_split,
+                          sc.st_eager, sc.wbuf_slots_max, sc.tail_split, res.status,
+                          (unsigned long long)res.mismatches, res.first_diff);
+            ck_assert_uint_eq(res.counters[TLPU_CNTI_CYCLES], res.model.counters[TLPU_CNTI_CYCLES]);
+            ck_assert_uint_eq(res.counters[TLPU_CNTI_CYCLES], res.tiling.predicted_cycles);
+            ck_assert_uint_eq(res.counters[TLPU_CNTI_DRAM_RD_BYTES],
+                              res.model.counters[TLPU_CNTI_DRAM_RD_BYTES]);
+        }
+        tlpu_sim_destroy(s);
+    }
+    ck_assert_int_eq(ran, want);
+    /* the draw must reach the prologue's variants, or the test proves little */
+    ck_assert_int_ge(prologues, want / 3);
+    ck_assert_int_ge(merged, want / 10);
+    ck_assert_int_ge(partial, want / 10);
+}
+
+START_TEST(test_random_schedules_small)
+{
+    random_schedules("small", 150, 8, 320, 48, 606);
+}
+END_TEST
+
+START_TEST(test_random_schedules_default)
+{
+    random_schedules("default", 16, 20, 2500, 200, 707);
+}
+END_TEST
+
 /* corners the tiler must reach: K segments, token groups, IMEM refills */
 START_TEST(test_corners)
 {
@@ -463,7 +530,7 @@ START_TEST(test_corners)
     };
     for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
         tlpu_sim *s = make(cs[i].v, 9, 0, 1);
-        core_job j = {cs[i].m, cs[i].k, cs[i].n, cs[i].fmt, 77 + i, -1, 0, 9};
+        core_job j = {cs[i].m, cs[i].k, cs[i].n, cs[i].fmt, 77 + i, -1, 0, 9, NULL};
         core_result res;
         ck_assert_int_eq(core_run_bitlinear(s, &j, &res), 0);
         ck_assert_msg(res.status == TLPU_OK && res.mismatches == 0 && res.guard_hits == 0,
@@ -474,7 +541,7 @@ START_TEST(test_corners)
         ck_assert_uint_eq(res.counters[TLPU_CNTI_CYCLES], res.tiling.predicted_cycles);
         ck_assert_uint_eq(res.counters[TLPU_CNTI_LANE_ADDS], res.want_adds);
         if (cs[i].m == 64 || (cs[i].m == 5 && cs[i].k == 280))
-            ck_assert_msg(res.tiling.prologue_tiles > 0, "%s %ux%ux%u: no prologue chosen",
+            ck_assert_msg(res.tiling.sched.prologue_tiles > 0, "%s %ux%ux%u: no prologue chosen",
                           cs[i].v, j.m, j.k, j.n);
         tlpu_sim_destroy(s);
     }
@@ -489,7 +556,7 @@ START_TEST(test_soft_reset_midrun)
     for (int i = 0; i < 40; i++) {
         tlpu_sim *s = make("small", 1 + (uint32_t)(tlpu_rng_next(&r) % 20), 0.4,
                            tlpu_rng_next(&r));
-        core_job big = {30, 600, 30, (uint32_t)(i & 1), 1, -1, 0, 0};
+        core_job big = {30, 600, 30, (uint32_t)(i & 1), 1, -1, 0, 0, NULL};
         core_result res;
         ck_assert_int_eq(core_run_bitlinear(s, &big, &res), 0); /* places it in DRAM */
         ck_assert_int_eq(tlpu_sim_start(s, 0x100, res.insns), TLPU_OK);
@@ -498,7 +565,7 @@ START_TEST(test_soft_reset_midrun)
         uint32_t v;
         ck_assert_int_eq(tlpu_sim_csr_read(s, TLPU_CSR_STATUS, &v), TLPU_OK);
         ck_assert_uint_eq(v, 0); /* idle, no DONE, no error */
-        core_job j = {7, 333, 11, (uint32_t)(~i & 1), 2 + i, -1, 0, 0};
+        core_job j = {7, 333, 11, (uint32_t)(~i & 1), 2 + i, -1, 0, 0, NULL};
         ck_assert_int_eq(core_run_bitlinear(s, &j, &res), 0);
         ck_assert_msg(res.status == TLPU_OK && res.mismatches == 0 && res.guard_hits == 0,
                       "after reset %d: status %d (hw error %u), %s, fault %s", i, res.status,
@@ -593,7 +660,7 @@ START_TEST(test_trace)
     c.trace_path = path;
     tlpu_sim *s;
     ck_assert_int_eq(tlpu_sim_create(&c, &s), TLPU_OK);
-    core_job j = {2, 40, 4, 0, 3, -1, 0, 0};
+    core_job j = {2, 40, 4, 0, 3, -1, 0, 0, NULL};
     core_result res;
     ck_assert_int_eq(core_run_bitlinear(s, &j, &res), 0);
     ck_assert_int_eq(res.mismatches, 0);
@@ -627,6 +694,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_random_small);
     tcase_add_test(tc, test_random_small_stalls);
     tcase_add_test(tc, test_random_default);
+    tcase_add_test(tc, test_random_schedules_small);
+    tcase_add_test(tc, test_random_schedules_default);
     tcase_add_test(tc, test_corners);
     tcase_add_test(tc, test_soft_reset_midrun);
     suite_add_tcase(s, tc);

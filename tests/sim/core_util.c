@@ -45,6 +45,8 @@ int core_run_bitlinear(tlpu_sim *sim, const core_job *job, core_result *res)
     tlpu_tiling t;
     if (tlpu_tile_bitlinear(&hw, job->m, job->k, job->n, job->fmt, job->latency, &t) != TLPU_OK)
         return -1;
+    if (job->sched && tlpu_tiling_schedule(&hw, &t, job->sched) != TLPU_OK)
+        return 1;
     res->tiling = t;
 
     size_t m = job->m, k = job->k, n = job->n;

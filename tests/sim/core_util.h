@@ -16,6 +16,7 @@ typedef struct core_job {
     double zero_frac;     /* fraction of zero trits (default 1/3 when < 0) */
     int extreme;          /* activations only -128 / 127 */
     uint32_t latency;     /* when nonzero: also run the timing model with it */
+    const tlpu_schedule *sched; /* when set: this schedule instead of the tiler's choice */
 } core_job;
 
 typedef struct core_result {
@@ -36,7 +37,8 @@ void core_hw(tlpu_sim *sim, tlpu_hw *hw);
 
 /* Builds a random job, compiles it for the core, runs it, checks every
  * output word and that nothing else in DRAM changed. Returns 0 when all of it
- * could be set up (the result then says how it went). */
+ * could be set up (the result then says how it went), 1 when job->sched does
+ * not suit the shape. */
 int core_run_bitlinear(tlpu_sim *sim, const core_job *job, core_result *res);
 
 /* Writes a program at `addr` and runs it; returns the run's status. */

@@ -37,6 +37,23 @@ void tlpu_hw_default(tlpu_hw *hw);
 /* TLPU_OK when the parameters describe a buildable core. */
 tlpu_status tlpu_hw_check(const tlpu_hw *hw);
 
+/* How the tiler orders the work (docs/architecture.md, "Dataflow"). The
+ * tiler picks these with the timing model; tlpu_tiling_schedule sets them. */
+typedef struct tlpu_schedule {
+    /* the prologue: tiles 0 .. G-1 run their first Kp chunks K-major, in
+     * slabs, while the activations stream in; the rest of each such tile
+     * then runs tile by tile, followed by the other tiles (0 tiles: none) */
+    uint32_t prologue_tiles;  /* G */
+    uint32_t prologue_chunks; /* Kp (= chunks: the whole K runs K-major) */
+    uint32_t first_chunks;    /* slab 0's chunks: small, so the array starts early */
+    uint32_t fine_chunks;     /* chunks of each later slab */
+    uint32_t slab_tiles;      /* most tiles one weight load of a slab covers (>= 1) */
+    uint32_t head_split;      /* slab 0 in loads of 1, 2, 4, ... tiles */
+    uint32_t st_eager;        /* store finished tiles at once (else in the DMA's spare time) */
+    uint32_t wbuf_slots_max;  /* weight-buffer slots the schedule may rotate through (>= 2) */
+    uint32_t tail_split;      /* the last MM in this many token parts, each stored as it ends (0, 1: whole; up to 8) */
+} tlpu_schedule;
+
 typedef struct tlpu_tiling {
     uint32_t m, k, n, fmt;
     uint32_t chunks;        /* C = ceil(K / Cols) */
@@ -50,15 +67,10 @@ typedef struct tlpu_tiling {
     uint32_t ngroups;
     uint32_t token_major;   /* ABUF holds token rows of C words (else per segment) */
     uint32_t abuf_double;   /* groups alternate between two ABUF halves */
-    /* the prologue: the first tiles run K-major in fine segments while the
-     * activations stream in (0 tiles: no prologue) */
-    uint32_t prologue_tiles;
-    uint32_t fine_chunks;
-    uint32_t st_eager;      /* store finished tiles at once (else in the DMA's spare time) */
-    uint32_t wbuf_slots_max; /* weight-buffer slots the schedule may rotate through (>= 2) */
+    tlpu_schedule sched;
     uint32_t mem_latency;   /* the latency the schedule was chosen for */
     uint64_t predicted_cycles; /* the timing model's count for this plan */
-    uint64_t tile_bytes;    /* weight-image bytes per tile */
+    uint64_t tile_bytes;    /* weight-image bytes per tile (outside the prologue) */
     uint64_t weight_bytes;  /* weight-image bytes */
 } tlpu_tiling;
 
@@ -69,10 +81,17 @@ typedef struct tlpu_tiling {
 tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_t n,
                                 unsigned fmt, uint32_t mem_latency, tlpu_tiling *t);
 
+/* Replaces t's schedule (the weight image layout may change with it: write
+ * the image after this) and recomputes predicted_cycles. TLPU_ERR_INVALID_ARG
+ * for knobs this tiling cannot run (a prologue needs one token group, one
+ * segment, a token-major activation buffer and G + 2 output regions; chunk
+ * counts must keep every load beat aligned). */
+tlpu_status tlpu_tiling_schedule(const tlpu_hw *hw, tlpu_tiling *t, const tlpu_schedule *s);
+
 /* Chunks in weight segment s. */
 uint32_t tlpu_tiling_seg_chunks(const tlpu_tiling *t, uint32_t s);
-/* Byte offset in the weight image of tile `tile`, from chunk c0 on
- * (c0 a multiple of the beat alignment the tiler uses). */
+/* Byte offset in the weight image of chunk c0 of tile `tile` (the image is
+ * laid out in the order the schedule loads it). */
 uint64_t tlpu_tiling_chunk_offset(const tlpu_hw *hw, const tlpu_tiling *t, uint32_t tile,
                                   uint32_t c0);
 

@@ -52,7 +52,7 @@ typedef struct tlpu_sim_info {
 } tlpu_sim_info;
 
 /* Defaults: variant "default", 64 MiB DRAM, latency 16, full width (one beat
- * per cycle), 16 outstanding requests, no stalls, no trace. */
+ * per cycle), 64 outstanding requests, no stalls, no trace. */
 void tlpu_sim_config_init(tlpu_sim_config *cfg);
 
 /* Names of the built variants, NULL-terminated. */
