@@ -277,7 +277,7 @@ module tlpu_core #(
   always @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       d2e_q <= '0;  e2d_q <= '0;  dma_fin_q <= 1'b0;  ex_sig_q <= 1'b0;
-    end else if (soft_reset || start_cmd) begin
+    end else if (soft_reset || (start_cmd && !busy)) begin  // a START while running is ignored
       d2e_q <= '0;  e2d_q <= '0;  dma_fin_q <= 1'b0;  ex_sig_q <= 1'b0;
     end else begin
       d2e_q <= d2e_q + 16'(dma_fin) - 16'(ex_start && eh_wait);
@@ -621,7 +621,8 @@ module tlpu_core #(
   assign csr_rdata_o = rdata;
   assign irq_o = irq_st_q && irq_en_q;
 
-  wire finishing = (state_q == S_DRAIN && !dma_busy && !ex_busy) ||
+  // the program ends in the cycle DONE is set (both queues empty, both engines idle)
+  wire finishing = (state_q == S_DRAIN && !deadlock && dma_idle && ex_idle) ||
                    (state_q == S_IDLE && start_cmd &&
                     (prog_len_q == 0 || !aligned(prog_addr_q) || !mem_ok(prog_end)));
 

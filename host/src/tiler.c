@@ -31,6 +31,10 @@ tlpu_status tlpu_hw_check(const tlpu_hw *hw)
         hw->wbuf_chunks == 0 || hw->abuf_words == 0 || hw->obuf_words < 2 ||
         hw->imem_depth == 0 || hw->burst_beats == 0 || hw->queue_depth < 2)
         return TLPU_ERR_INVALID_ARG;
+    /* the RTL addresses the weight banks as {bank, chunk} and the queues
+     * with wrapping pointers: both sizes are powers of two */
+    if ((hw->wbuf_chunks & (hw->wbuf_chunks - 1)) || (hw->queue_depth & (hw->queue_depth - 1)))
+        return TLPU_ERR_INVALID_ARG;
     return TLPU_OK;
 }
 

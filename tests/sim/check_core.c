@@ -155,6 +155,35 @@ START_TEST(test_control_irq_and_counters)
     ck_assert_int_eq(tlpu_sim_csr_write(s, TLPU_CSR_IRQ_STATUS, 1), TLPU_OK);
     ck_assert_int_eq(tlpu_sim_irq(s), 0);
 
+    /* the irq never rises before DONE, even when the last instruction (a
+     * ST) waits in its queue for the last MM's token while both engines
+     * are idle; and a START while a program runs is ignored without
+     * disturbing its tokens */
+    tlpu_insn tail[4] = {tlpu_insn_mm(0, 0, 4, 0, 8, 4, 0, 0), tlpu_insn_st(0, 8, 4, 0x2000, 16),
+                         tlpu_insn_end(), tlpu_insn_end()};
+    tlpu_insn_set(&tail[0], TLPU_MM_SIGNAL_LSB, 1, 1);
+    tlpu_insn_set(&tail[1], TLPU_ST_WAIT_LSB, 1, 1);
+    ck_assert_int_eq(tlpu_sim_mem_write(s, 0x100, tail, sizeof tail), TLPU_OK);
+    ck_assert_int_eq(tlpu_sim_start(s, 0x100, 3), TLPU_OK);
+    int saw_done = 0;
+    for (int cyc = 0; cyc < 2000 && !saw_done; cyc++) {
+        if (cyc % 2)
+            ck_assert_int_eq(tlpu_sim_csr_write(s, TLPU_CSR_CTRL, 1u), TLPU_OK); /* START again */
+        int irq = tlpu_sim_irq(s); /* now; STATUS read next shows DONE if it was up */
+        ck_assert_int_eq(tlpu_sim_csr_read(s, TLPU_CSR_STATUS, &v), TLPU_OK);
+        saw_done = (v & 2u) != 0;
+        ck_assert_msg(!irq || saw_done, "irq before DONE at cycle %d", cyc);
+    }
+    ck_assert_msg(saw_done, "the program did not finish");
+    ck_assert_uint_eq(v, 2u); /* done, no error: no token was lost to the second START */
+    ck_assert_int_eq(tlpu_sim_irq(s), 1);
+    ck_assert_int_eq(tlpu_sim_csr_write(s, TLPU_CSR_IRQ_STATUS, 1), TLPU_OK);
+    ck_assert_int_eq(tlpu_sim_csr_write(s, TLPU_CSR_IRQ_ENABLE, 0), TLPU_OK);
+    ck_assert_int_eq(tlpu_sim_csr_write(s, TLPU_CSR_CTRL, 4u), TLPU_OK);
+    ck_assert_int_eq(tlpu_sim_mem_write(s, 0x100, prog, sizeof prog), TLPU_OK);
+    ck_assert_int_eq(core_run_program(s, 0x100, &p, 100000, NULL), TLPU_OK);
+    ck_assert_int_eq(core_run_program(s, 0x100, &p, 100000, NULL), TLPU_OK);
+
     /* counters accumulate across programs until COUNTERS_RESET */
     uint64_t c1[TLPU_NUM_COUNTERS], c2[TLPU_NUM_COUNTERS];
     ck_assert_int_eq(tlpu_sim_counters(s, c1), TLPU_OK);

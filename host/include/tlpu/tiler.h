@@ -34,7 +34,9 @@ typedef struct tlpu_hw {
 
 /* The default configuration (TLPU_DEFAULT_*). */
 void tlpu_hw_default(tlpu_hw *hw);
-/* TLPU_OK when the parameters describe a buildable core. */
+/* TLPU_OK when the parameters describe a buildable core: ROWS a multiple of
+ * 4, COLS of 20, 16-byte beats, WBUF_CHUNKS and QUEUE_DEPTH (>= 2) powers of
+ * two, every buffer nonempty, OBUF_WORDS >= 2. */
 tlpu_status tlpu_hw_check(const tlpu_hw *hw);
 
 /* How the tiler orders the work (docs/architecture.md, "Dataflow"). The

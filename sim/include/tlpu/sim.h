@@ -9,7 +9,7 @@
  * parameters at build time.
  *
  *   variant   rows cols  wbuf_chunks abuf_words obuf_words imem_depth burst
- *   default    32   80      128        8192        256        1024       16
+ *   default    32   80      128        8192       2048        1024       16
  *   small       4   20       16         256         32          16        4
  *   large      64  160      128        8192        512        1024       16
  *
