@@ -15,6 +15,7 @@ PKGS=(
   libsystemc-dev    # SystemC/TLM-2.0 system model
   yosys             # RTL synthesis checks (no latches, no multipliers, cell counts)
   python3           # generates the spec header and Verilog include
+  clang             # libFuzzer targets for the firmware and file parsers
 )
 names=()
 for entry in "${PKGS[@]}"; do names+=("${entry%% *}"); done

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build, run ctest.
-#   scripts/test.sh               every test (labels unit, rtl, sim, e2e)
+#   scripts/test.sh               every test (labels unit, rtl, e2e, fuzz; not long)
 #   scripts/test.sh --sanitize    the unit tests again under ASan + UBSan
 # Extra arguments after an optional --sanitize go to ctest (e.g. -L unit).
 set -euo pipefail
@@ -19,4 +19,8 @@ fi
 
 scripts/build.sh
 cd build
+# the long sweeps (label long) run only when asked for: scripts/test.sh -L long
+if [ $# -eq 0 ]; then
+  set -- -LE long
+fi
 exec ctest --output-on-failure -j "$(nproc)" "$@"

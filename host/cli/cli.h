@@ -24,5 +24,7 @@ const char *cli_value(const char *cmd, int argc, char **argv, int *i);
 
 int cmd_selftest(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_matmul(int argc, char **argv);
 
 #endif

@@ -64,6 +64,12 @@ static void usage(FILE *f)
           "  demo [--m M] [--k K] [--n N] [--seed S] [--dtype f32|f16|bf16]\n"
           "      quantize random weights and activations BitNet-style, run the\n"
           "      reference BitLinear and compare it with the float matmul\n"
+          "  info --device URI [--json]\n"
+          "      the device's parameters (URI: sim:[k=v,...], model:[k=v,...])\n"
+          "  matmul --device URI [--m M --k K --n N --seed S | --x X.npy --w W.npy]\n"
+          "         [--y Y.npy] [--packing base3|2bit] [--json]\n"
+          "      one BitLinear y = x W^T on the device (x int8 MxK, w trits NxK),\n"
+          "      checked against the C reference; prints cycles and utilization\n"
           "  version     print the version and the reference's instruction-set path\n"
           "  help        print this text\n",
           f);
@@ -81,6 +87,10 @@ int main(int argc, char **argv)
         return cmd_selftest(argc - 1, argv + 1);
     if (strcmp(cmd, "demo") == 0)
         return cmd_demo(argc - 1, argv + 1);
+    if (strcmp(cmd, "info") == 0)
+        return cmd_info(argc - 1, argv + 1);
+    if (strcmp(cmd, "matmul") == 0)
+        return cmd_matmul(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("tlpu %s (reference BitLinear path: %s)\n", TLPU_VERSION_STRING,
                tlpu_isa_name(tlpu_isa_resolve(TLPU_ISA_AUTO)));

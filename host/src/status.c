@@ -23,6 +23,10 @@ static const struct status_text k_status[] = {
     {TLPU_ERR_IO, "TLPU_ERR_IO", "file read or write failed"},
     {TLPU_ERR_TIMEOUT, "TLPU_ERR_TIMEOUT", "the device did not finish within the allowed time"},
     {TLPU_ERR_DEVICE, "TLPU_ERR_DEVICE", "the device reported an error"},
+    {TLPU_ERR_PROTOCOL, "TLPU_ERR_PROTOCOL", "malformed packet (magic, version, length, CRC or tag)"},
+    {TLPU_ERR_NO_DEVICE, "TLPU_ERR_NO_DEVICE", "no such device, or the device went away"},
+    {TLPU_ERR_BUSY, "TLPU_ERR_BUSY", "the device is busy running a program"},
+    {TLPU_ERR_TRANSPORT, "TLPU_ERR_TRANSPORT", "the link to the device failed"},
 };
 
 static const struct status_text *find(int status)

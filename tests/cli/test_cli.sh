@@ -49,5 +49,45 @@ export TLPU_ISA=portable
 expect 0 'fast path \(portable\)' -- demo
 unset TLPU_ISA
 
+# the device commands
+tmp=$(mktemp -d)
+trap 'rm -f "$out" "$err"; rm -rf "$tmp"' EXIT
+# writes a 2-D int8 .npy file: npy_i8 FILE ROWS COLS VALUES...
+npy_i8() {
+  local f=$1 r=$2 c=$3
+  shift 3
+  local hdr="{'descr': '|i1', 'fortran_order': False, 'shape': ($r, $c), }"
+  while [ $(( (10 + ${#hdr} + 1) % 64 )) -ne 0 ]; do hdr="$hdr "; done
+  local len=$(( ${#hdr} + 1 ))
+  {
+    printf '\x93NUMPY\x01\x00'
+    printf "\\x$(printf %02x $((len & 255)))\\x$(printf %02x $((len >> 8)))"
+    printf '%s\n' "$hdr"
+    for v in "$@"; do printf "\\x$(printf %02x $((v & 255)))"; done
+  } >"$f"
+}
+npy_i8 "$tmp/x.npy" 2 3 1 -2 3 127 -128 0
+npy_i8 "$tmp/w.npy" 2 3 1 0 -1 -1 1 1
+npy_i8 "$tmp/w4.npy" 2 4 1 0 -1 1 -1 1 1 0
+npy_i8 "$tmp/bad.npy" 2 3 1 0 2 -1 1 1
+printf 'not a numpy file' >"$tmp/junk.npy"
+expect 2 'info: --device URI is required' -- info
+expect 2 "unknown transport" -- info --device nope:
+expect 2 "sim: unknown parameter 'colour'" -- info --device sim:colour=red
+expect 0 'core +tlpu [0-9.]+: 32 x 80 lanes' -- info --device sim:
+expect 0 '"rows": 4, "cols": 20' -- info --device sim:variant=small --json
+expect 2 'matmul: --device URI is required' -- matmul --m 2
+expect 2 "--packing: 'ternary' is not base3 or 2bit" -- matmul --device sim: --packing ternary
+expect 2 '--x and --w go together' -- matmul --device sim: --x "$tmp/x.npy"
+expect 2 'matmul: --x: .*(missing|No such|cannot open)' -- matmul --device sim: --x "$tmp/none.npy" --w "$tmp/w.npy"
+expect 2 'matmul: --x: ' -- matmul --device sim: --x "$tmp/junk.npy" --w "$tmp/w.npy"
+expect 2 'element 2 \(row 0\) is 2, not a trit' -- matmul --device sim: --x "$tmp/x.npy" --w "$tmp/bad.npy"
+expect 2 'K differs' -- matmul --device sim: --x "$tmp/x.npy" --w "$tmp/w4.npy"
+expect 2 'come from the files' -- matmul --device sim: --x "$tmp/x.npy" --w "$tmp/w.npy" --m 3
+expect 0 'check +exact: all 4 outputs' -- matmul --device sim: --x "$tmp/x.npy" --w "$tmp/w.npy" --y "$tmp/y.npy"
+[ -s "$tmp/y.npy" ] || { echo "FAIL: --y wrote nothing" >&2; fail=$((fail + 1)); }
+expect 0 '"check": "exact"' -- matmul --device model: --m 7 --k 301 --n 45 --packing 2bit --json
+expect 0 'check +exact' -- matmul --device sim:variant=small,stall=0.3 --m 5 --k 123 --n 17 --seed 4
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -28,10 +28,14 @@ typedef enum tlpu_status {
     TLPU_ERR_IO = -10,         /* reading or writing a file failed */
     TLPU_ERR_TIMEOUT = -11,    /* the device did not finish within the allowed time */
     TLPU_ERR_DEVICE = -12,     /* the device reported an error (see its error code) */
+    TLPU_ERR_PROTOCOL = -13,   /* a malformed packet: bad magic, version, length, CRC or tag */
+    TLPU_ERR_NO_DEVICE = -14,  /* no such device, or it went away */
+    TLPU_ERR_BUSY = -15,       /* the device is running a program */
+    TLPU_ERR_TRANSPORT = -16,  /* the link to the device failed (the transport keeps its own code) */
 } tlpu_status;
 
 /* Lowest (most negative) defined status; for iterating in tests. */
-#define TLPU_STATUS_MIN TLPU_ERR_DEVICE
+#define TLPU_STATUS_MIN TLPU_ERR_TRANSPORT
 
 /* "TLPU_ERR_SHAPE" etc.; "TLPU_ERR_UNKNOWN" for values that are not a status. */
 const char *tlpu_status_name(int status);

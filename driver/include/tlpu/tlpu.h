@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tlpu/tlpu.h - the driver API: everything a host program needs to use a
+ * tlpu device, whichever transport carries it.
+ *
+ * A device is opened by URI; the scheme picks the transport at run time:
+ *   sim:[k=v,...]    the cycle-accurate Verilated core, its DRAM model and the
+ *                    firmware, in this process. Keys: variant=default|small|
+ *                    large (or rows=,cols= naming one), latency=L, width=B,
+ *                    outstanding=N, stall=P, seed=S, dram=BYTES[K|M|G],
+ *                    trace=FILE.fst
+ *   model:[k=v,...]  the functional C model of the same core (same bits and
+ *                    counters, no Verilator), with the firmware. Keys:
+ *                    variant=, rows=, cols=, wbuf=, abuf=, obuf=, imem=,
+ *                    queue=, burst=, latency=, dram=
+ *   usb:[...]        a board over USB (not in this build yet)
+ * Every call talks to the device only through the wire protocol
+ * (tlpu/proto.h): the same calls give the same bits on every transport.
+ *
+ * Every function returns a tlpu_status (tlpu/status.h); tlpu_last_error()
+ * gives a one-line message naming the problem of the last failed call in
+ * this thread. Arguments are checked before anything is sent.
+ */
+#ifndef TLPU_TLPU_H
+#define TLPU_TLPU_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tlpu/spec.h"
+#include "tlpu/status.h"
+#include "tlpu/tiler.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tlpu_dev tlpu_dev;
+
+/* The message of the last failed call in this thread ("" if none). */
+const char *tlpu_last_error(void);
+
+tlpu_status tlpu_open(const char *uri, tlpu_dev **out);
+void tlpu_close(tlpu_dev *dev);
+
+typedef struct tlpu_dev_info {
+    const char *transport;      /* "sim", "model", ... */
+    uint32_t proto_version, fw_version, core_id, core_version;
+    tlpu_hw hw;                 /* the core's build parameters */
+    uint32_t formats;           /* bit f: weight format f (TLPU_FMT_*) */
+    uint32_t mem_latency;       /* nominal DRAM read latency, cycles */
+    uint64_t dram_size;         /* device memory bytes */
+} tlpu_dev_info;
+
+tlpu_status tlpu_get_info(tlpu_dev *dev, tlpu_dev_info *info);
+
+/* ---- device memory ---------------------------------------------------------- */
+
+/* Reserves n bytes of device memory (aligned to 256 bytes) and returns its
+ * address; the driver keeps the map, the device knows nothing of it. */
+tlpu_status tlpu_mem_alloc(tlpu_dev *dev, uint64_t n, uint64_t *addr);
+tlpu_status tlpu_mem_free(tlpu_dev *dev, uint64_t addr);
+/* Copies to / from device memory (split into packets as needed). */
+tlpu_status tlpu_mem_write(tlpu_dev *dev, uint64_t addr, const void *src, size_t n);
+tlpu_status tlpu_mem_read(tlpu_dev *dev, uint64_t addr, void *dst, size_t n);
+
+/* ---- the core ---------------------------------------------------------------- */
+
+tlpu_status tlpu_csr_write(tlpu_dev *dev, uint32_t addr, uint32_t value);
+tlpu_status tlpu_csr_read(tlpu_dev *dev, uint32_t addr, uint32_t *value);
+
+/* Starts the program of n instructions at prog_addr (16-byte aligned). */
+tlpu_status tlpu_run(tlpu_dev *dev, uint64_t prog_addr, uint32_t n);
+
+typedef struct tlpu_run_result {
+    uint32_t status;   /* the STATUS CSR */
+    uint32_t hw_error; /* the core's error code (TLPU_HWERR_*), 0 if none */
+    uint32_t err_pc;   /* the instruction that raised it */
+    uint64_t cycles;   /* CYCLES: START to DONE */
+} tlpu_run_result;
+
+/* Waits until the program ends, at most timeout_us of device time.
+ * TLPU_ERR_TIMEOUT if it did not; TLPU_ERR_DEVICE if it ended with a core
+ * error (res says which). res may be NULL. */
+tlpu_status tlpu_wait(tlpu_dev *dev, uint64_t timeout_us, tlpu_run_result *res);
+
+tlpu_status tlpu_counters(tlpu_dev *dev, uint64_t out[TLPU_NUM_COUNTERS]);
+tlpu_status tlpu_counters_reset(tlpu_dev *dev);
+/* Soft reset of the core (aborts a running program; memory is kept). */
+tlpu_status tlpu_reset(tlpu_dev *dev);
+
+/* ---- BitLinear ------------------------------------------------------------------ */
+
+typedef struct tlpu_bitlinear_args {
+    uint32_t m, k, n;
+    const int8_t *x;        /* M x K int8 activations, row-major */
+    unsigned fmt;           /* TLPU_FMT_PACK2 or TLPU_FMT_PACK3: how w is packed */
+    const uint8_t *w;       /* N rows of packed trits, each tlpu_packed_row_bytes(fmt, K) bytes */
+    int32_t *y;             /* M x N int32 results, row-major */
+    /* optional dequantization: y_f = (y / x_scale[m]) * w_scale (tlpu_bitlinear_dequantize) */
+    float *y_f;             /* M x N, or NULL */
+    float w_scale;
+    const float *x_scale;   /* M per-token scales (required with y_f) */
+} tlpu_bitlinear_args;
+
+typedef struct tlpu_bitlinear_stats {
+    uint64_t cycles;           /* the core's CYCLES for the program */
+    uint64_t predicted_cycles; /* the timing model's count for the schedule */
+    uint64_t counters[TLPU_NUM_COUNTERS];
+    uint32_t insns;            /* program length */
+    uint64_t weight_bytes;     /* device weight image */
+    double utilization;        /* useful lane ops / (ROWS x COLS x cycles) */
+} tlpu_bitlinear_stats;
+
+/* Bytes of one packed weight row of k trits. */
+size_t tlpu_packed_row_bytes(unsigned fmt, uint32_t k);
+
+/* y = x W^T exactly (int32), any M, K, N: tiles the problem onto the array,
+ * moves the operands, runs the program, reads the results back. stats may
+ * be NULL. The device memory it uses is released before it returns. */
+tlpu_status tlpu_dev_bitlinear(tlpu_dev *dev, const tlpu_bitlinear_args *args,
+                               tlpu_bitlinear_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TLPU_TLPU_H */

@@ -1,0 +1,646 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * driver.c - the driver API (tlpu/tlpu.h): device handles, the wire
+ * protocol's client side, device-memory bookkeeping and the BitLinear call.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver_internal.h"
+#include "tlpu/bitlinear.h"
+#include "tlpu/pack.h"
+#include "tlpu/proto.h"
+#include "tlpu/tiler.h"
+#include "tlpu/tlpu.h"
+
+/* ---- errors ------------------------------------------------------------------- */
+
+static _Thread_local char g_err[256];
+
+const char *tlpu_last_error(void)
+{
+    return g_err;
+}
+
+tlpu_status tlpu_fail(tlpu_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g_err, sizeof g_err, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+/* ---- URI parameters ---------------------------------------------------------------- */
+
+tlpu_status tlpu_uri_params(const char *params,
+                            tlpu_status (*fn)(void *ctx, const char *key, const char *val),
+                            void *ctx)
+{
+    char buf[512];
+    if (!params)
+        return TLPU_OK;
+    if (strlen(params) >= sizeof buf)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "device URI parameters too long");
+    strcpy(buf, params);
+    char *save = NULL;
+    for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq || eq == kv || !eq[1])
+            return tlpu_fail(TLPU_ERR_INVALID_ARG, "device URI: '%s' is not key=value", kv);
+        *eq = 0;
+        tlpu_status st = fn(ctx, kv, eq + 1);
+        if (st != TLPU_OK)
+            return st;
+    }
+    return TLPU_OK;
+}
+
+int tlpu_uri_u64(const char *val, uint64_t min, uint64_t max, uint64_t *out)
+{
+    char *end = NULL;
+    if (!val || !*val || *val == '-' || *val == '+')
+        return -1;
+    unsigned long long v = strtoull(val, &end, 0);
+    uint64_t mul = 1;
+    if (*end == 'K' || *end == 'k')
+        mul = 1024, end++;
+    else if (*end == 'M')
+        mul = 1024 * 1024, end++;
+    else if (*end == 'G')
+        mul = 1024ull * 1024 * 1024, end++;
+    if (*end || end == val || v > UINT64_MAX / mul)
+        return -1;
+    uint64_t r = (uint64_t)v * mul;
+    if (r < min || r > max)
+        return -1;
+    *out = r;
+    return 0;
+}
+
+int tlpu_uri_double(const char *val, double min, double max, double *out)
+{
+    char *end = NULL;
+    double v = strtod(val, &end);
+    if (!*val || *end || !(v >= min && v <= max))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* ---- the device handle --------------------------------------------------------------- */
+
+typedef struct region {
+    uint64_t addr, size;
+} region;
+
+struct tlpu_dev {
+    const tlpu_transport *tr;
+    void *ctx;
+    uint32_t next_tag;
+    tlpu_dev_info info;
+    region *used; /* allocations, sorted by address */
+    size_t nused, capused;
+    uint8_t req[TLPU_PROTO_MAX_PACKET], rep[TLPU_PROTO_MAX_PACKET];
+};
+
+static const tlpu_transport *const k_transports[] = {&tlpu_transport_sim, &tlpu_transport_model};
+
+static tlpu_status from_pst(uint32_t pst, uint8_t op)
+{
+    switch (pst) {
+    case TLPU_PST_OK:
+        return TLPU_OK;
+    case TLPU_PST_BAD_MAGIC:
+    case TLPU_PST_BAD_VERSION:
+    case TLPU_PST_BAD_LENGTH:
+    case TLPU_PST_BAD_CRC:
+    case TLPU_PST_BAD_OPCODE:
+        return tlpu_fail(TLPU_ERR_PROTOCOL, "device rejected packet (opcode 0x%02x): status %u",
+                         op, pst);
+    case TLPU_PST_BAD_ARG:
+    case TLPU_PST_ALIGN:
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "device rejected a field (opcode 0x%02x): %s", op,
+                         pst == TLPU_PST_ALIGN ? "misaligned" : "bad value");
+    case TLPU_PST_RANGE:
+        return tlpu_fail(TLPU_ERR_RANGE, "device: address range outside memory or CSR map");
+    case TLPU_PST_BUSY:
+        return tlpu_fail(TLPU_ERR_BUSY, "device is running a program");
+    case TLPU_PST_TIMEOUT:
+        return tlpu_fail(TLPU_ERR_TIMEOUT, "the program did not finish in time");
+    case TLPU_PST_DEVICE:
+        return tlpu_fail(TLPU_ERR_DEVICE, "the program ended with a core error");
+    default:
+        return tlpu_fail(TLPU_ERR_DEVICE, "device: memory or CSR access failed (status %u)", pst);
+    }
+}
+
+/* One request/reply exchange. The reply's payload is left in dev->rep + 24,
+ * its length in *out_len (may be NULL). TLPU_ERR_PROTOCOL when the reply is
+ * malformed or answers another request. */
+static tlpu_status transact(tlpu_dev *dev, uint8_t op, const void *payload, uint32_t len,
+                            uint32_t *out_len, uint32_t *pst_out)
+{
+    if (len > TLPU_PROTO_MAX_PAYLOAD)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "payload of %u bytes too large", len);
+    uint32_t tag = ++dev->next_tag;
+    if (len)
+        memcpy(dev->req + TLPU_PROTO_HDR_BYTES, payload, len);
+    tlpu_proto_seal(dev->req, op, 0, tag, len, 0);
+    size_t rlen = 0;
+    tlpu_status st = dev->tr->transact(dev->ctx, dev->req, TLPU_PROTO_HDR_BYTES + len, dev->rep,
+                                       sizeof dev->rep, &rlen);
+    if (st != TLPU_OK)
+        return st;
+    tlpu_proto_hdr h;
+    if (rlen < TLPU_PROTO_HDR_BYTES)
+        return tlpu_fail(TLPU_ERR_PROTOCOL, "reply of %zu bytes is shorter than a header", rlen);
+    tlpu_proto_read_hdr(dev->rep, &h);
+    if (h.magic != TLPU_PROTO_MAGIC || h.version != TLPU_PROTO_VERSION ||
+        h.length > TLPU_PROTO_MAX_PAYLOAD || rlen != TLPU_PROTO_HDR_BYTES + h.length ||
+        tlpu_proto_crc_of(dev->rep, rlen) != h.crc || !(h.flags & TLPU_PROTO_FLAG_REPLY))
+        return tlpu_fail(TLPU_ERR_PROTOCOL, "malformed reply to opcode 0x%02x", op);
+    if (h.tag != tag || h.opcode != op)
+        return tlpu_fail(TLPU_ERR_PROTOCOL, "reply answers tag %u opcode 0x%02x, not %u 0x%02x",
+                         h.tag, h.opcode, tag, op);
+    if (out_len)
+        *out_len = h.length;
+    if (pst_out)
+        *pst_out = h.status;
+    return from_pst(h.status, op);
+}
+
+static const uint8_t *reply_payload(const tlpu_dev *dev)
+{
+    return dev->rep + TLPU_PROTO_HDR_BYTES;
+}
+
+static tlpu_status fetch_info(tlpu_dev *dev)
+{
+    uint32_t n = 0;
+    tlpu_status st = transact(dev, TLPU_PROTO_OP_INFO, NULL, 0, &n, NULL);
+    if (st != TLPU_OK)
+        return st;
+    if (n != TLPU_PROTO_INFO_BYTES)
+        return tlpu_fail(TLPU_ERR_PROTOCOL, "INFO reply of %u bytes", n);
+    const uint8_t *p = reply_payload(dev);
+    uint32_t w[16];
+    for (int i = 0; i < 16; i++)
+        w[i] = tlpu_get_u32(p + 4 * i);
+    tlpu_dev_info *in = &dev->info;
+    in->transport = dev->tr->scheme;
+    in->proto_version = w[0];
+    in->fw_version = w[1];
+    in->core_id = w[2];
+    in->core_version = w[3];
+    tlpu_hw_default(&in->hw);
+    in->hw.rows = w[4];
+    in->hw.cols = w[5];
+    in->hw.beat_bytes = w[6];
+    in->hw.wbuf_chunks = w[7];
+    in->hw.abuf_words = w[8];
+    in->hw.obuf_words = w[9];
+    in->hw.imem_depth = w[10];
+    in->formats = w[11];
+    in->hw.burst_beats = w[12];
+    in->hw.queue_depth = w[13];
+    in->mem_latency = w[15];
+    in->dram_size = tlpu_get_u64(p + 64);
+    if (in->proto_version != TLPU_PROTO_VERSION || w[14] != TLPU_PROTO_MAX_PAYLOAD ||
+        tlpu_hw_check(&in->hw) != TLPU_OK || in->dram_size < 4096)
+        return tlpu_fail(TLPU_ERR_PROTOCOL, "device reports an unusable configuration");
+    return TLPU_OK;
+}
+
+tlpu_status tlpu_open(const char *uri, tlpu_dev **out)
+{
+    if (!uri || !out)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_open: NULL argument");
+    const char *colon = strchr(uri, ':');
+    size_t slen = colon ? (size_t)(colon - uri) : strlen(uri);
+    const tlpu_transport *tr = NULL;
+    for (size_t i = 0; i < sizeof k_transports / sizeof k_transports[0]; i++)
+        if (strlen(k_transports[i]->scheme) == slen &&
+            strncmp(k_transports[i]->scheme, uri, slen) == 0)
+            tr = k_transports[i];
+    if (!tr) {
+        if (slen == 3 && strncmp(uri, "usb", 3) == 0)
+            return tlpu_fail(TLPU_ERR_UNSUPPORTED, "device '%s': the usb: transport is not in "
+                                                   "this build yet", uri);
+        return tlpu_fail(TLPU_ERR_INVALID_ARG,
+                         "device '%s': unknown transport (use sim:, model: or usb:)", uri);
+    }
+    tlpu_dev *d = calloc(1, sizeof *d);
+    if (!d)
+        return tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+    d->tr = tr;
+    g_err[0] = 0;
+    tlpu_status st = tr->open(colon ? colon + 1 : "", &d->ctx);
+    if (st != TLPU_OK) {
+        free(d);
+        if (!g_err[0])
+            tlpu_fail(st, "device '%s': %s", uri, tlpu_strerror(st));
+        return st;
+    }
+    st = fetch_info(d);
+    if (st != TLPU_OK) {
+        tr->close(d->ctx);
+        free(d);
+        return st;
+    }
+    *out = d;
+    return TLPU_OK;
+}
+
+void tlpu_close(tlpu_dev *dev)
+{
+    if (!dev)
+        return;
+    dev->tr->close(dev->ctx);
+    free(dev->used);
+    free(dev);
+}
+
+tlpu_status tlpu_get_info(tlpu_dev *dev, tlpu_dev_info *info)
+{
+    if (!dev || !info)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_get_info: NULL argument");
+    *info = dev->info;
+    return TLPU_OK;
+}
+
+/* ---- device memory ------------------------------------------------------------------- */
+
+#define ALLOC_ALIGN 256u
+
+tlpu_status tlpu_mem_alloc(tlpu_dev *dev, uint64_t n, uint64_t *addr)
+{
+    if (!dev || !addr || n == 0)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_mem_alloc: NULL argument or zero size");
+    if (n > dev->info.dram_size)
+        return tlpu_fail(TLPU_ERR_NOMEM, "device memory: %llu bytes requested, %llu in all",
+                         (unsigned long long)n, (unsigned long long)dev->info.dram_size);
+    uint64_t size = (n + ALLOC_ALIGN - 1) / ALLOC_ALIGN * ALLOC_ALIGN;
+    /* first fit above the first 4 KiB (kept free: address 0 catches bugs) */
+    uint64_t at = 4096;
+    size_t i = 0;
+    for (; i < dev->nused; i++) {
+        if (dev->used[i].addr >= at + size)
+            break;
+        uint64_t end = dev->used[i].addr + dev->used[i].size;
+        if (end > at)
+            at = end;
+    }
+    if (at + size > dev->info.dram_size)
+        return tlpu_fail(TLPU_ERR_NOMEM, "device memory full: no %llu free bytes",
+                         (unsigned long long)size);
+    if (dev->nused == dev->capused) {
+        size_t cap = dev->capused ? 2 * dev->capused : 16;
+        region *r = realloc(dev->used, cap * sizeof *r);
+        if (!r)
+            return tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+        dev->used = r;
+        dev->capused = cap;
+    }
+    memmove(dev->used + i + 1, dev->used + i, (dev->nused - i) * sizeof *dev->used);
+    dev->used[i].addr = at;
+    dev->used[i].size = size;
+    dev->nused++;
+    *addr = at;
+    return TLPU_OK;
+}
+
+tlpu_status tlpu_mem_free(tlpu_dev *dev, uint64_t addr)
+{
+    if (!dev)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_mem_free: NULL device");
+    for (size_t i = 0; i < dev->nused; i++)
+        if (dev->used[i].addr == addr) {
+            memmove(dev->used + i, dev->used + i + 1, (dev->nused - i - 1) * sizeof *dev->used);
+            dev->nused--;
+            return TLPU_OK;
+        }
+    return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_mem_free: 0x%llx was not allocated",
+                     (unsigned long long)addr);
+}
+
+static tlpu_status check_range(const tlpu_dev *dev, uint64_t addr, size_t n, const char *what)
+{
+    if (n > dev->info.dram_size || addr > dev->info.dram_size - n)
+        return tlpu_fail(TLPU_ERR_RANGE, "%s: [0x%llx, +%zu) is outside the %llu-byte device "
+                                         "memory", what, (unsigned long long)addr, n,
+                         (unsigned long long)dev->info.dram_size);
+    return TLPU_OK;
+}
+
+tlpu_status tlpu_mem_write(tlpu_dev *dev, uint64_t addr, const void *src, size_t n)
+{
+    if (!dev || (!src && n))
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_mem_write: NULL argument");
+    tlpu_status st = check_range(dev, addr, n, "tlpu_mem_write");
+    if (st != TLPU_OK)
+        return st;
+    uint8_t pl[TLPU_PROTO_MAX_PAYLOAD];
+    const uint8_t *s = src;
+    const size_t chunk = TLPU_PROTO_MAX_PAYLOAD - 8;
+    for (size_t off = 0; off < n; off += chunk) {
+        size_t c = n - off < chunk ? n - off : chunk;
+        tlpu_put_u64(pl, addr + off);
+        memcpy(pl + 8, s + off, c);
+        st = transact(dev, TLPU_PROTO_OP_MEM_WRITE, pl, (uint32_t)(8 + c), NULL, NULL);
+        if (st != TLPU_OK)
+            return st;
+    }
+    return TLPU_OK;
+}
+
+tlpu_status tlpu_mem_read(tlpu_dev *dev, uint64_t addr, void *dst, size_t n)
+{
+    if (!dev || (!dst && n))
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_mem_read: NULL argument");
+    tlpu_status st = check_range(dev, addr, n, "tlpu_mem_read");
+    if (st != TLPU_OK)
+        return st;
+    uint8_t *d = dst;
+    for (size_t off = 0; off < n; off += TLPU_PROTO_MAX_PAYLOAD) {
+        size_t c = n - off < TLPU_PROTO_MAX_PAYLOAD ? n - off : TLPU_PROTO_MAX_PAYLOAD;
+        uint8_t pl[12];
+        tlpu_put_u64(pl, addr + off);
+        tlpu_put_u32(pl + 8, (uint32_t)c);
+        uint32_t got = 0;
+        st = transact(dev, TLPU_PROTO_OP_MEM_READ, pl, sizeof pl, &got, NULL);
+        if (st != TLPU_OK)
+            return st;
+        if (got != c)
+            return tlpu_fail(TLPU_ERR_PROTOCOL, "MEM_READ returned %u bytes, not %zu", got, c);
+        memcpy(d + off, reply_payload(dev), c);
+    }
+    return TLPU_OK;
+}
+
+/* ---- the core -------------------------------------------------------------------------- */
+
+tlpu_status tlpu_csr_write(tlpu_dev *dev, uint32_t addr, uint32_t value)
+{
+    if (!dev)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_csr_write: NULL device");
+    uint8_t pl[8];
+    tlpu_put_u32(pl, addr);
+    tlpu_put_u32(pl + 4, value);
+    return transact(dev, TLPU_PROTO_OP_CSR_WRITE, pl, sizeof pl, NULL, NULL);
+}
+
+tlpu_status tlpu_csr_read(tlpu_dev *dev, uint32_t addr, uint32_t *value)
+{
+    if (!dev || !value)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_csr_read: NULL argument");
+    uint8_t pl[4];
+    tlpu_put_u32(pl, addr);
+    uint32_t n = 0;
+    tlpu_status st = transact(dev, TLPU_PROTO_OP_CSR_READ, pl, sizeof pl, &n, NULL);
+    if (st != TLPU_OK)
+        return st;
+    if (n != 4)
+        return tlpu_fail(TLPU_ERR_PROTOCOL, "CSR_READ reply of %u bytes", n);
+    *value = tlpu_get_u32(reply_payload(dev));
+    return TLPU_OK;
+}
+
+tlpu_status tlpu_run(tlpu_dev *dev, uint64_t prog_addr, uint32_t n)
+{
+    if (!dev || n == 0)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_run: NULL device or empty program");
+    if (prog_addr % 16)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_run: program address 0x%llx is not 16-byte "
+                                               "aligned", (unsigned long long)prog_addr);
+    uint8_t pl[12];
+    tlpu_put_u64(pl, prog_addr);
+    tlpu_put_u32(pl + 8, n);
+    return transact(dev, TLPU_PROTO_OP_RUN, pl, sizeof pl, NULL, NULL);
+}
+
+tlpu_status tlpu_wait(tlpu_dev *dev, uint64_t timeout_us, tlpu_run_result *res)
+{
+    if (!dev)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_wait: NULL device");
+    uint8_t pl[4];
+    tlpu_put_u32(pl, timeout_us > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)timeout_us);
+    uint32_t n = 0, pst = 0;
+    tlpu_status st = transact(dev, TLPU_PROTO_OP_WAIT, pl, sizeof pl, &n, &pst);
+    if (pst != TLPU_PST_OK && pst != TLPU_PST_DEVICE && pst != TLPU_PST_TIMEOUT)
+        return st;
+    if (n != TLPU_PROTO_DONE_BYTES)
+        return tlpu_fail(TLPU_ERR_PROTOCOL, "WAIT reply of %u bytes", n);
+    const uint8_t *p = reply_payload(dev);
+    tlpu_run_result r;
+    r.status = tlpu_get_u32(p);
+    r.hw_error = (r.status >> 8) & 0xFF;
+    r.err_pc = tlpu_get_u32(p + 4);
+    r.cycles = tlpu_get_u64(p + 8);
+    if (res)
+        *res = r;
+    if (pst == TLPU_PST_DEVICE)
+        return tlpu_fail(TLPU_ERR_DEVICE, "the program stopped with core error %u at "
+                                          "instruction %u", r.hw_error, r.err_pc);
+    return st;
+}
+
+tlpu_status tlpu_counters(tlpu_dev *dev, uint64_t out[TLPU_NUM_COUNTERS])
+{
+    if (!dev || !out)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_counters: NULL argument");
+    uint32_t n = 0;
+    tlpu_status st = transact(dev, TLPU_PROTO_OP_COUNTERS, NULL, 0, &n, NULL);
+    if (st != TLPU_OK)
+        return st;
+    if (n != 8 * TLPU_NUM_COUNTERS)
+        return tlpu_fail(TLPU_ERR_PROTOCOL, "COUNTERS reply of %u bytes", n);
+    for (unsigned i = 0; i < TLPU_NUM_COUNTERS; i++)
+        out[i] = tlpu_get_u64(reply_payload(dev) + 8 * i);
+    return TLPU_OK;
+}
+
+tlpu_status tlpu_counters_reset(tlpu_dev *dev)
+{
+    if (!dev)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_counters_reset: NULL device");
+    return transact(dev, TLPU_PROTO_OP_COUNTERS_RESET, NULL, 0, NULL, NULL);
+}
+
+tlpu_status tlpu_reset(tlpu_dev *dev)
+{
+    if (!dev)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_reset: NULL device");
+    return transact(dev, TLPU_PROTO_OP_RESET, NULL, 0, NULL, NULL);
+}
+
+/* for the protocol tests (tests/e2e): one raw packet, one raw reply */
+tlpu_status tlpu_debug_raw(tlpu_dev *dev, const uint8_t *req, size_t len, uint8_t *reply,
+                           size_t cap, size_t *reply_len);
+tlpu_status tlpu_debug_raw(tlpu_dev *dev, const uint8_t *req, size_t len, uint8_t *reply,
+                           size_t cap, size_t *reply_len)
+{
+    if (!dev || (!req && len) || !reply || !reply_len)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_debug_raw: NULL argument");
+    return dev->tr->transact(dev->ctx, req, len, reply, cap, reply_len);
+}
+
+/* ---- BitLinear ------------------------------------------------------------------------------ */
+
+size_t tlpu_packed_row_bytes(unsigned fmt, uint32_t k)
+{
+    if (fmt == TLPU_FMT_PACK2)
+        return tlpu_pack2_size(k);
+    if (fmt == TLPU_FMT_PACK3)
+        return tlpu_pack3_size(k);
+    return 0;
+}
+
+typedef struct bl_mem {
+    uint64_t w, x, y, prog;
+    int have_w, have_x, have_y, have_prog;
+} bl_mem;
+
+static void bl_release(tlpu_dev *dev, bl_mem *m)
+{
+    if (m->have_w)
+        tlpu_mem_free(dev, m->w);
+    if (m->have_x)
+        tlpu_mem_free(dev, m->x);
+    if (m->have_y)
+        tlpu_mem_free(dev, m->y);
+    if (m->have_prog)
+        tlpu_mem_free(dev, m->prog);
+}
+
+tlpu_status tlpu_dev_bitlinear(tlpu_dev *dev, const tlpu_bitlinear_args *a,
+                               tlpu_bitlinear_stats *stats)
+{
+    if (!dev || !a || !a->x || !a->w || !a->y)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_dev_bitlinear: NULL argument");
+    if (a->m == 0 || a->k == 0 || a->n == 0)
+        return tlpu_fail(TLPU_ERR_SHAPE, "tlpu_dev_bitlinear: %ux%ux%u has a zero dimension",
+                         a->m, a->k, a->n);
+    if (a->fmt != TLPU_FMT_PACK2 && a->fmt != TLPU_FMT_PACK3)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_dev_bitlinear: unknown weight format %u",
+                         a->fmt);
+    if (!(dev->info.formats & (1u << a->fmt)))
+        return tlpu_fail(TLPU_ERR_UNSUPPORTED, "the device does not take weight format %u",
+                         a->fmt);
+    if (a->y_f && !a->x_scale)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_dev_bitlinear: y_f needs x_scale");
+    const tlpu_hw *hw = &dev->info.hw;
+    const size_t m = a->m, k = a->k, n = a->n, rb = tlpu_packed_row_bytes(a->fmt, a->k);
+
+    tlpu_tiling t;
+    tlpu_status st = tlpu_tile_bitlinear(hw, a->m, a->k, a->n, a->fmt, dev->info.mem_latency, &t);
+    if (st != TLPU_OK)
+        return tlpu_fail(st, "no schedule for %zux%zux%zu on this core: %s", m, k, n,
+                         tlpu_strerror(st));
+    tlpu_bitlinear_addrs ad;
+    ad.act_stride = tlpu_act_stride(hw, a->k);
+    ad.out_stride = tlpu_out_stride(hw, a->n);
+    if ((uint64_t)m * ad.act_stride + (uint64_t)m * ad.out_stride + t.weight_bytes >
+        dev->info.dram_size)
+        return tlpu_fail(TLPU_ERR_NOMEM, "%zux%zux%zu does not fit the device memory", m, k, n);
+
+    /* host-side buffers: trits, the weight image, strided activations */
+    int8_t *trits = malloc(n * k);
+    uint8_t *img = malloc(t.weight_bytes);
+    uint8_t *xs = calloc(m, ad.act_stride);
+    uint8_t *ys = malloc(m * ad.out_stride);
+    tlpu_program prog;
+    tlpu_program_init(&prog);
+    bl_mem mem;
+    memset(&mem, 0, sizeof mem);
+    if (!trits || !img || !xs || !ys) {
+        st = tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t r = 0; r < n && st == TLPU_OK; r++) {
+        st = a->fmt == TLPU_FMT_PACK2 ? tlpu_unpack2(a->w + r * rb, rb, k, trits + r * k)
+                                      : tlpu_unpack3(a->w + r * rb, rb, k, trits + r * k);
+        if (st != TLPU_OK)
+            tlpu_fail(st, "weight row %zu: not valid %s bytes", r,
+                      a->fmt == TLPU_FMT_PACK2 ? "2-bit" : "base-3");
+    }
+    if (st != TLPU_OK)
+        goto out;
+    st = tlpu_weights_image(hw, &t, trits, img, t.weight_bytes);
+    if (st != TLPU_OK) {
+        tlpu_fail(st, "weight image: %s", tlpu_strerror(st));
+        goto out;
+    }
+    for (size_t r = 0; r < m; r++)
+        memcpy(xs + r * ad.act_stride, a->x + r * k, k);
+
+    if ((st = tlpu_mem_alloc(dev, t.weight_bytes, &mem.w)) != TLPU_OK)
+        goto out;
+    mem.have_w = 1;
+    if ((st = tlpu_mem_alloc(dev, (uint64_t)m * ad.act_stride, &mem.x)) != TLPU_OK)
+        goto out;
+    mem.have_x = 1;
+    if ((st = tlpu_mem_alloc(dev, (uint64_t)m * ad.out_stride, &mem.y)) != TLPU_OK)
+        goto out;
+    mem.have_y = 1;
+    ad.weights = mem.w;
+    ad.act = mem.x;
+    ad.out = mem.y;
+    st = tlpu_compile_bitlinear(hw, &t, &ad, &prog);
+    if (st != TLPU_OK) {
+        tlpu_fail(st, "compiling the program: %s", tlpu_strerror(st));
+        goto out;
+    }
+    if ((st = tlpu_mem_alloc(dev, tlpu_program_bytes(&prog), &mem.prog)) != TLPU_OK)
+        goto out;
+    mem.have_prog = 1;
+    if ((st = tlpu_mem_write(dev, mem.w, img, t.weight_bytes)) != TLPU_OK ||
+        (st = tlpu_mem_write(dev, mem.x, xs, m * ad.act_stride)) != TLPU_OK ||
+        (st = tlpu_mem_write(dev, mem.prog, prog.insns, tlpu_program_bytes(&prog))) != TLPU_OK ||
+        (st = tlpu_counters_reset(dev)) != TLPU_OK ||
+        (st = tlpu_run(dev, mem.prog, (uint32_t)prog.n)) != TLPU_OK)
+        goto out;
+    /* device time: the predicted cycles at 1 GHz, ten times over, plus 1 s */
+    tlpu_run_result rr;
+    st = tlpu_wait(dev, t.predicted_cycles / 100 + 1000000, &rr);
+    if (st == TLPU_ERR_TIMEOUT) {
+        tlpu_reset(dev);
+        tlpu_fail(st, "the BitLinear did not finish (predicted %llu cycles)",
+                  (unsigned long long)t.predicted_cycles);
+        goto out;
+    }
+    if (st != TLPU_OK)
+        goto out;
+    if ((st = tlpu_mem_read(dev, mem.y, ys, m * ad.out_stride)) != TLPU_OK)
+        goto out;
+    for (size_t r = 0; r < m; r++)
+        memcpy(a->y + r * n, ys + r * ad.out_stride, n * sizeof(int32_t));
+    if (a->y_f) {
+        st = tlpu_bitlinear_dequantize(m, n, a->y, a->x_scale, a->w_scale, a->y_f);
+        if (st != TLPU_OK) {
+            tlpu_fail(st, "dequantizing: %s", tlpu_strerror(st));
+            goto out;
+        }
+    }
+    if (stats) {
+        memset(stats, 0, sizeof *stats);
+        if ((st = tlpu_counters(dev, stats->counters)) != TLPU_OK)
+            goto out;
+        stats->cycles = rr.cycles;
+        stats->predicted_cycles = t.predicted_cycles;
+        stats->insns = (uint32_t)prog.n;
+        stats->weight_bytes = t.weight_bytes;
+        double lanes = (double)hw->rows * hw->cols * (double)rr.cycles;
+        stats->utilization = lanes > 0 ? (double)m * k * n / lanes : 0;
+    }
+out:
+    bl_release(dev, &mem);
+    tlpu_program_free(&prog);
+    free(trits);
+    free(img);
+    free(xs);
+    free(ys);
+    return st;
+}

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * transport_model.c - the model: transport: the functional model of the core
+ * (tlpu/model.h) with the firmware in this process. The same packets and the
+ * same firmware as sim:; the core behind the port executes each program at
+ * once, with the same results and counters.
+ */
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver_internal.h"
+#include "tlpu/fw.h"
+#include "tlpu/model.h"
+
+#define MODEL_MHZ 1000u /* nominal clock for device time, as in sim: */
+
+typedef struct model_dev {
+    tlpu_model *m;
+    tlpu_model_config cfg;
+    tlpu_fw fw;
+} model_dev;
+
+static int p_csr_read(void *ctx, uint32_t addr, uint32_t *v)
+{
+    model_dev *d = ctx;
+    return tlpu_model_csr_read(d->m, addr, v) == TLPU_OK ? 0 : -1;
+}
+
+static int p_csr_write(void *ctx, uint32_t addr, uint32_t v)
+{
+    model_dev *d = ctx;
+    return tlpu_model_csr_write(d->m, addr, v) == TLPU_OK ? 0 : -1;
+}
+
+static int p_mem_write(void *ctx, uint64_t addr, const void *src, uint32_t n)
+{
+    model_dev *d = ctx;
+    return tlpu_model_mem_write(d->m, addr, src, n) == TLPU_OK ? 0 : -1;
+}
+
+static int p_mem_read(void *ctx, uint64_t addr, void *dst, uint32_t n)
+{
+    model_dev *d = ctx;
+    return tlpu_model_mem_read(d->m, addr, dst, n) == TLPU_OK ? 0 : -1;
+}
+
+static uint64_t p_now_us(void *ctx)
+{
+    model_dev *d = ctx;
+    uint64_t c = 0;
+    tlpu_model_cycle(d->m, &c);
+    return c / MODEL_MHZ;
+}
+
+static void p_idle(void *ctx)
+{
+    model_dev *d = ctx;
+    tlpu_model_step(d->m, 256);
+}
+
+static tlpu_status model_param(void *ctx, const char *key, const char *val)
+{
+    model_dev *d = ctx;
+    uint64_t u = 0;
+    if (!strcmp(key, "variant")) {
+        tlpu_model_config c = d->cfg;
+        if (tlpu_model_config_variant(&c, val) != TLPU_OK)
+            return tlpu_fail(TLPU_ERR_INVALID_ARG, "model: variant '%s' (default, small, large)",
+                             val);
+        d->cfg.hw = c.hw;
+        return TLPU_OK;
+    }
+    static const struct {
+        const char *key;
+        size_t off;
+        uint64_t lo, hi;
+    } k[] = {
+        {"rows", offsetof(tlpu_hw, rows), 4, 1024},
+        {"cols", offsetof(tlpu_hw, cols), 20, 1280},
+        {"wbuf", offsetof(tlpu_hw, wbuf_chunks), 1, 65536},
+        {"abuf", offsetof(tlpu_hw, abuf_words), 1, 1u << 24},
+        {"obuf", offsetof(tlpu_hw, obuf_words), 3, 1u << 24},
+        {"imem", offsetof(tlpu_hw, imem_depth), 1, 1u << 20},
+        {"queue", offsetof(tlpu_hw, queue_depth), 2, 1024},
+        {"burst", offsetof(tlpu_hw, burst_beats), 1, 1024},
+    };
+    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
+        if (!strcmp(key, k[i].key)) {
+            if (tlpu_uri_u64(val, k[i].lo, k[i].hi, &u))
+                return tlpu_fail(TLPU_ERR_INVALID_ARG, "model: %s=%s (%llu .. %llu)", key, val,
+                                 (unsigned long long)k[i].lo, (unsigned long long)k[i].hi);
+            *(uint32_t *)((char *)&d->cfg.hw + k[i].off) = (uint32_t)u;
+            return TLPU_OK;
+        }
+    if (!strcmp(key, "latency")) {
+        if (tlpu_uri_u64(val, 1, 1000000, &u))
+            return tlpu_fail(TLPU_ERR_INVALID_ARG, "model: latency=%s (1 .. 1000000 cycles)", val);
+        d->cfg.mem_latency = (uint32_t)u;
+        return TLPU_OK;
+    }
+    if (!strcmp(key, "dram")) {
+        if (tlpu_uri_u64(val, 4096, 1ull << 32, &u) || u % 16)
+            return tlpu_fail(TLPU_ERR_INVALID_ARG, "model: dram=%s (4K .. 4G, a multiple of 16)",
+                             val);
+        d->cfg.dram_bytes = u;
+        return TLPU_OK;
+    }
+    return tlpu_fail(TLPU_ERR_INVALID_ARG, "model: unknown parameter '%s' (variant, rows, cols, "
+                                           "wbuf, abuf, obuf, imem, queue, burst, latency, dram)",
+                     key);
+}
+
+static tlpu_status model_open(const char *params, void **out)
+{
+    model_dev *d = calloc(1, sizeof *d);
+    if (!d)
+        return tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+    tlpu_status st = tlpu_model_config_init(&d->cfg);
+    if (st == TLPU_OK)
+        st = tlpu_uri_params(params, model_param, d);
+    if (st == TLPU_OK && tlpu_hw_check(&d->cfg.hw) != TLPU_OK)
+        st = tlpu_fail(TLPU_ERR_INVALID_ARG,
+                       "model: not a buildable core (rows a multiple of 4, cols of 20, wbuf "
+                       "and queue powers of two)");
+    if (st == TLPU_OK) {
+        st = tlpu_model_create(&d->cfg, &d->m);
+        if (st != TLPU_OK)
+            tlpu_fail(st, "model: cannot create this core: %s", tlpu_strerror(st));
+    }
+    if (st == TLPU_OK) {
+        tlpu_fw_port port = {d,        p_csr_read, p_csr_write, p_mem_write,
+                             p_mem_read, p_now_us, p_idle,      NULL,
+                             d->cfg.dram_bytes, d->cfg.mem_latency};
+        if (tlpu_fw_init(&d->fw, &port) != 0)
+            st = tlpu_fail(TLPU_ERR_NO_DEVICE, "model: the firmware found no core");
+    }
+    if (st != TLPU_OK) {
+        if (d->m)
+            tlpu_model_destroy(d->m);
+        free(d);
+        return st;
+    }
+    *out = d;
+    return TLPU_OK;
+}
+
+static void model_close(void *ctx)
+{
+    model_dev *d = ctx;
+    tlpu_model_destroy(d->m);
+    free(d);
+}
+
+static tlpu_status model_transact(void *ctx, const uint8_t *req, size_t len, uint8_t *reply,
+                                  size_t cap, size_t *reply_len)
+{
+    model_dev *d = ctx;
+    *reply_len = tlpu_fw_handle(&d->fw, req, len, reply, cap);
+    return *reply_len ? TLPU_OK : tlpu_fail(TLPU_ERR_INVALID_ARG, "reply buffer too small");
+}
+
+const tlpu_transport tlpu_transport_model = {
+    "model", "the functional C model of the core and the firmware, in this process", model_open,
+    model_close, model_transact};

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tlpu/proto.h - the wire protocol between the host driver and the device
+ * firmware. The one definition of it: the driver (driver/) and the firmware
+ * (firmware/) both include this header; docs/protocol.md explains it.
+ *
+ * A message is one packet: a 24-byte header, then `length` payload bytes.
+ * All integers are little-endian. The CRC-32 (IEEE 802.3, reflected,
+ * polynomial 0xEDB88320, init and final xor 0xFFFFFFFF) covers the header
+ * with its crc field set to zero, then the payload.
+ *
+ *   off size field
+ *    0   4  magic    TLPU_PROTO_MAGIC ("TLP1")
+ *    4   1  version  TLPU_PROTO_VERSION
+ *    5   1  opcode   TLPU_OP_* (a reply echoes the request's)
+ *    6   2  flags    bit 0: reply
+ *    8   4  tag      chosen by the host; a reply carries its request's
+ *   12   4  length   payload bytes, <= TLPU_PROTO_MAX_PAYLOAD
+ *   16   4  status   request: 0; reply: TLPU_PST_*
+ *   20   4  crc
+ *
+ * Every request gets exactly one reply. A request whose header cannot be
+ * read (too short, bad magic) is answered with tag 0 and opcode 0.
+ * Freestanding C: no libc, nothing but <stdint.h> and <stddef.h>.
+ */
+#ifndef TLPU_PROTO_H
+#define TLPU_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TLPU_PROTO_MAGIC 0x31504C54u /* bytes "TLP1" */
+#define TLPU_PROTO_VERSION 1u
+#define TLPU_PROTO_HDR_BYTES 24u
+/* largest payload: 8 USB 2.0 bulk packets (512 B) or 4 USB 3 ones (1 KiB) */
+#define TLPU_PROTO_MAX_PAYLOAD 4096u
+#define TLPU_PROTO_MAX_PACKET (TLPU_PROTO_HDR_BYTES + TLPU_PROTO_MAX_PAYLOAD)
+#define TLPU_PROTO_FLAG_REPLY 1u
+
+/* ---- opcodes: request payload -> reply payload ------------------------------ */
+#define TLPU_OPS(X)                                                                           \
+    X(INFO, 0x01, "device info: nothing -> tlpu_proto_info")                                  \
+    X(MEM_WRITE, 0x02, "u64 addr, data bytes (1 .. MAX_PAYLOAD-8) -> nothing")               \
+    X(MEM_READ, 0x03, "u64 addr, u32 n (1 .. MAX_PAYLOAD) -> n data bytes")                  \
+    X(CSR_WRITE, 0x04, "u32 addr, u32 value -> nothing (writable CSRs only)")                \
+    X(CSR_READ, 0x05, "u32 addr -> u32 value")                                                \
+    X(RUN, 0x06, "u64 prog_addr, u32 prog_len -> nothing (starts the core)")                  \
+    X(WAIT, 0x07, "u32 timeout_us -> tlpu_proto_done")                                        \
+    X(COUNTERS, 0x08, "nothing -> 16 x u64 performance counters")                             \
+    X(COUNTERS_RESET, 0x09, "nothing -> nothing")                                             \
+    X(RESET, 0x0A, "nothing -> nothing (soft reset of the core)")                             \
+    X(ECHO, 0x0B, "any bytes -> the same bytes (link test)")
+
+#define TLPU_OP_ENUM_(name, code, doc) TLPU_PROTO_OP_##name = code,
+enum tlpu_proto_op { TLPU_OPS(TLPU_OP_ENUM_) };
+#undef TLPU_OP_ENUM_
+
+/* ---- reply status ------------------------------------------------------------ */
+#define TLPU_PSTS(X)                                                                          \
+    X(OK, 0, "done")                                                                          \
+    X(BAD_MAGIC, 1, "the packet does not start with the magic")                               \
+    X(BAD_VERSION, 2, "unknown protocol version")                                             \
+    X(BAD_LENGTH, 3, "packet shorter than its header, or length field wrong for the opcode")  \
+    X(BAD_CRC, 4, "CRC-32 mismatch")                                                          \
+    X(BAD_OPCODE, 5, "unknown opcode, or a reply flag in a request")                          \
+    X(BAD_ARG, 6, "a field has a value the command does not accept")                          \
+    X(RANGE, 7, "an address range outside device memory or the CSR map")                      \
+    X(ALIGN, 8, "an address or length that must be beat aligned is not")                      \
+    X(BUSY, 9, "the core is running a program")                                               \
+    X(TIMEOUT, 10, "the program did not finish within the timeout")                           \
+    X(DEVICE, 11, "the program ended with a core error (see the reply payload)")              \
+    X(PORT, 12, "the device's memory or CSR access failed")
+
+#define TLPU_PST_ENUM_(name, code, doc) TLPU_PST_##name = code,
+enum tlpu_proto_status { TLPU_PSTS(TLPU_PST_ENUM_) };
+#undef TLPU_PST_ENUM_
+
+/* ---- payload layouts (little-endian, packed by hand: see the put/get helpers) - */
+
+/* INFO reply */
+#define TLPU_PROTO_INFO_BYTES 72u
+typedef struct tlpu_proto_info {
+    uint32_t proto_version; /* TLPU_PROTO_VERSION */
+    uint32_t fw_version;    /* major << 16 | minor */
+    uint32_t core_id;       /* the ID CSR */
+    uint32_t core_version;  /* the VERSION CSR */
+    uint32_t rows, cols, beat_bytes, wbuf_chunks, abuf_words, obuf_words, imem_depth;
+    uint32_t formats, burst_beats, queue_depth;
+    uint32_t max_payload;   /* TLPU_PROTO_MAX_PAYLOAD */
+    uint32_t mem_latency;   /* the DRAM read latency in core cycles (nominal) */
+    uint64_t dram_size;     /* device memory bytes, from address 0 */
+} tlpu_proto_info;
+
+/* WAIT reply: the core's STATUS and ERR_PC and the CYCLES counter */
+#define TLPU_PROTO_DONE_BYTES 16u
+typedef struct tlpu_proto_done {
+    uint32_t status;  /* the STATUS CSR: bit 1 DONE, bits 15:8 the core's error code */
+    uint32_t err_pc;  /* ERR_PC */
+    uint64_t cycles;  /* the CYCLES counter */
+} tlpu_proto_done;
+
+typedef struct tlpu_proto_hdr {
+    uint32_t magic;
+    uint8_t version, opcode;
+    uint16_t flags;
+    uint32_t tag, length, status, crc;
+} tlpu_proto_hdr;
+
+/* ---- little-endian access ------------------------------------------------------- */
+static inline void tlpu_put_u16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static inline void tlpu_put_u32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline void tlpu_put_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static inline uint16_t tlpu_get_u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+static inline uint32_t tlpu_get_u32(const uint8_t *p)
+{
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+static inline uint64_t tlpu_get_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* CRC-32 (IEEE); chain calls by passing the previous result as crc (start
+ * with 0). In firmware/src/crc32.c, part of both the firmware and the driver. */
+uint32_t tlpu_crc32(uint32_t crc, const void *data, size_t n);
+
+/* Writes a header (crc over header and payload computed here) into p[0..23];
+ * the payload must already be at p + 24. */
+static inline void tlpu_proto_seal(uint8_t *p, uint8_t opcode, uint16_t flags, uint32_t tag,
+                                   uint32_t length, uint32_t status)
+{
+    tlpu_put_u32(p + 0, TLPU_PROTO_MAGIC);
+    p[4] = (uint8_t)TLPU_PROTO_VERSION;
+    p[5] = opcode;
+    tlpu_put_u16(p + 6, flags);
+    tlpu_put_u32(p + 8, tag);
+    tlpu_put_u32(p + 12, length);
+    tlpu_put_u32(p + 16, status);
+    tlpu_put_u32(p + 20, 0);
+    uint32_t c = tlpu_crc32(0, p, TLPU_PROTO_HDR_BYTES);
+    c = tlpu_crc32(c, p + TLPU_PROTO_HDR_BYTES, length);
+    tlpu_put_u32(p + 20, c);
+}
+
+static inline void tlpu_proto_read_hdr(const uint8_t *p, tlpu_proto_hdr *h)
+{
+    h->magic = tlpu_get_u32(p + 0);
+    h->version = p[4];
+    h->opcode = p[5];
+    h->flags = tlpu_get_u16(p + 6);
+    h->tag = tlpu_get_u32(p + 8);
+    h->length = tlpu_get_u32(p + 12);
+    h->status = tlpu_get_u32(p + 16);
+    h->crc = tlpu_get_u32(p + 20);
+}
+
+/* The CRC a packet of n bytes (header + payload) should carry. */
+static inline uint32_t tlpu_proto_crc_of(const uint8_t *p, size_t n)
+{
+    uint8_t h[TLPU_PROTO_HDR_BYTES];
+    for (unsigned i = 0; i < TLPU_PROTO_HDR_BYTES; i++)
+        h[i] = i >= 20 ? 0 : p[i];
+    uint32_t c = tlpu_crc32(0, h, TLPU_PROTO_HDR_BYTES);
+    return tlpu_crc32(c, p + TLPU_PROTO_HDR_BYTES, n - TLPU_PROTO_HDR_BYTES);
+}
+
+#endif /* TLPU_PROTO_H */
