@@ -17,6 +17,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "test_util.h"
 #include "tlpu/bitlinear.h"
@@ -148,13 +150,13 @@ static void sweep(const char *sim_uri, const char *model_uri, int count, uint32_
 
 START_TEST(test_sweep_default)
 {
-    sweep("sim:", "model:", sweep_size(14), 64, 3000, 0, 1);
+    sweep("sim:", "model:", sweep_size(30), 64, 3000, 0, 1);
 }
 END_TEST
 
 START_TEST(test_sweep_small)
 {
-    sweep("sim:variant=small,latency=5", "model:variant=small,latency=5", sweep_size(40), 64,
+    sweep("sim:variant=small,latency=5", "model:variant=small,latency=5", sweep_size(150), 64,
           700, 0, 2);
 }
 END_TEST
@@ -162,7 +164,7 @@ END_TEST
 START_TEST(test_sweep_stalls)
 {
     sweep("sim:variant=small,stall=0.4,seed=7,latency=9", "model:variant=small,latency=9",
-          sweep_size(16), 40, 400, 1, 3);
+          sweep_size(60), 40, 400, 1, 3);
     sweep("sim:stall=0.3,seed=8", NULL, sweep_size(8) / 2 + 1, 64, 1200, 1, 4);
 }
 END_TEST
@@ -396,6 +398,39 @@ START_TEST(test_api_errors)
 }
 END_TEST
 
+/* dequantized outputs, and a waveform file named in the URI */
+START_TEST(test_dequant_and_trace)
+{
+    char path[] = "/tmp/tlpu-e2e-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    char uri[128];
+    snprintf(uri, sizeof uri, "sim:variant=small,trace=%s", path);
+    tlpu_dev *d = open_ok(uri);
+    bl_case c;
+    case_make(&c, 3, 77, 10, TLPU_FMT_PACK2, 21);
+    int32_t y[30];
+    float yf[30], want[30], xs[3] = {12.5f, 0.25f, 100.0f};
+    tlpu_bitlinear_args a = {3, 77, 10, c.x, TLPU_FMT_PACK2, c.wp, y, yf, 0.75f, xs};
+    ck_assert_int_eq(tlpu_dev_bitlinear(d, &a, NULL), TLPU_OK);
+    ck_assert_int_eq(tlpu_bitlinear_dequantize(3, 10, c.ref, xs, 0.75f, want), TLPU_OK);
+    for (int i = 0; i < 30; i++) {
+        ck_assert_int_eq(y[i], c.ref[i]);
+        ck_assert_msg(memcmp(&yf[i], &want[i], sizeof(float)) == 0, "y_f[%d] = %g, want %g", i,
+                      yf[i], want[i]);
+    }
+    a.x_scale = NULL; /* y_f without scales: refused before anything runs */
+    ck_assert_int_eq(tlpu_dev_bitlinear(d, &a, NULL), TLPU_ERR_INVALID_ARG);
+    case_free(&c);
+    tlpu_close(d);
+    struct stat st;
+    ck_assert_int_eq(stat(path, &st), 0);
+    ck_assert_int_gt(st.st_size, 1000); /* the FST file holds the run */
+    unlink(path);
+}
+END_TEST
+
 /* the long sweep (label `long`): TLPU_E2E_SHAPES sets its size */
 START_TEST(test_long_sweep)
 {
@@ -418,6 +453,7 @@ int main(int argc, char **argv)
         tcase_add_test(tc, test_sweep_stalls);
         tcase_add_test(tc, test_protocol_abuse);
         tcase_add_test(tc, test_api_errors);
+        tcase_add_test(tc, test_dequant_and_trace);
     }
     suite_add_tcase(s, tc);
     return test_run_suite(s);
