@@ -535,10 +535,15 @@ tlpu_status tlpu_dev_bitlinear(tlpu_dev *dev, const tlpu_bitlinear_args *a,
     const size_t m = a->m, k = a->k, n = a->n, rb = tlpu_packed_row_bytes(a->fmt, a->k);
 
     tlpu_tiling t;
-    tlpu_status st = tlpu_tile_bitlinear(hw, a->m, a->k, a->n, a->fmt, dev->info.mem_latency, &t);
+    tlpu_status st = tlpu_tile_bitlinear_effort(hw, a->m, a->k, a->n, a->fmt,
+                                                dev->info.mem_latency,
+                                                a->sched ? TLPU_TILE_NONE : TLPU_TILE_FULL, &t);
     if (st != TLPU_OK)
         return tlpu_fail(st, "no schedule for %zux%zux%zu on this core: %s", m, k, n,
                          tlpu_strerror(st));
+    if (a->sched && (st = tlpu_tiling_schedule(hw, &t, a->sched)) != TLPU_OK)
+        return tlpu_fail(st, "the given schedule does not suit %zux%zux%zu on this core", m, k,
+                         n);
     tlpu_bitlinear_addrs ad;
     ad.act_stride = tlpu_act_stride(hw, a->k);
     ad.out_stride = tlpu_out_stride(hw, a->n);

@@ -257,7 +257,7 @@ int cmd_matmul(int argc, char **argv)
         return rc;
     }
     tlpu_bitlinear_args a = {(uint32_t)m, (uint32_t)k, (uint32_t)n, b.x, fmt, b.wp, b.y,
-                             NULL, 0.0f, NULL};
+                             NULL, 0.0f, NULL, NULL};
     tlpu_bitlinear_stats s;
     tlpu_status st = tlpu_dev_bitlinear(d, &a, &s);
     tlpu_dev_info in;

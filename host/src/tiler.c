@@ -923,22 +923,28 @@ tlpu_status tlpu_tiling_schedule(const tlpu_hw *hw, tlpu_tiling *t, const tlpu_s
     return TLPU_OK;
 }
 
-tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_t n,
-                                unsigned fmt, uint32_t mem_latency, tlpu_tiling *t)
+/* the plain double-buffered schedule (no prologue), timed */
+static tlpu_status plain_plan(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_t n, unsigned fmt,
+                              uint32_t mem_latency, tlpu_tiling *b)
 {
-    if (!t || tlpu_hw_check(hw) != TLPU_OK || (fmt != TLPU_FMT_PACK2 && fmt != TLPU_FMT_PACK3) ||
-        hw->obuf_words < 3)
-        return TLPU_ERR_INVALID_ARG;
-    if (m == 0 || k == 0 || n == 0)
-        return TLPU_ERR_SHAPE;
-    tlpu_tiling best;
-    tlpu_status st = plan_basic(hw, m, k, n, fmt, &best);
+    tlpu_status st = plan_basic(hw, m, k, n, fmt, b);
     if (st != TLPU_OK)
         return st;
-    best.mem_latency = mem_latency ? mem_latency : 16;
-    memset(&best.sched, 0, sizeof best.sched);
-    best.sched.wbuf_slots_max = 2;
-    best.predicted_cycles = plan_cycles(hw, &best);
+    b->mem_latency = mem_latency ? mem_latency : 16;
+    memset(&b->sched, 0, sizeof b->sched);
+    b->sched.wbuf_slots_max = 2;
+    b->weight_bytes = image_bytes(hw, b);
+    b->predicted_cycles = plan_cycles(hw, b);
+    return TLPU_OK;
+}
+
+static tlpu_status search(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_t n, unsigned fmt,
+                          uint32_t mem_latency, int quick, tlpu_tiling *t)
+{
+    tlpu_tiling best;
+    tlpu_status st = plain_plan(hw, m, k, n, fmt, mem_latency, &best);
+    if (st != TLPU_OK)
+        return st;
     for (uint32_t slots = 2; slots <= 8; slots *= 2)
         for (uint32_t eager = 0; eager < 2; eager++) {
             tlpu_schedule s = best.sched;
@@ -957,16 +963,16 @@ tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint3
         const uint32_t C = best.chunks, q = lcm32(q_act(hw), q_wgt(hw, best.bpc));
         const uint32_t gmax = min32(best.tiles, regions - 2);
         /* first the whole K in uniform slabs, one tile per load, on a grid */
-        for (uint32_t fc = q; fc < C && fc <= 64; fc *= 2)
-            for (uint32_t g = 2; g <= gmax; g += (g < 8 ? 1 : 2))
-                for (uint32_t v = 0; v < 6; v++) {
+        for (uint32_t fc = q; fc < C && fc <= (quick ? 4 * q : 64); fc *= 2)
+            for (uint32_t g = quick ? 8 : 2; g <= gmax; g += quick ? 8 : (g < 8 ? 1 : 2))
+                for (uint32_t v = quick ? 2 : 0; v < (quick ? 6 : 6); v += quick ? 3 : 1) {
                     tlpu_schedule s = {g, C, fc, fc, 1, 0, v & 1, 2u << (v / 2), 4};
                     try_sched(hw, &best, &s);
                 }
         /* then one knob at a time from the best: a shorter K-major part
          * (the rest tile by tile), merged loads, a small first slab */
         if (best.sched.prologue_tiles) {
-            for (int round = 0, better = 1; round < 3 && better; round++) {
+            for (int round = 0, better = 1; round < (quick ? 1 : 3) && better; round++) {
                 better = 0;
                 tlpu_schedule s;
                 for (uint32_t i = 0; i < 6; i++) {
@@ -983,20 +989,20 @@ tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint3
                     s.head_split ^= 1;
                     better |= try_sched(hw, &best, &s);
                 }
-                for (uint32_t fc = q; fc <= 64 && fc <= C; fc *= 2)
+                for (uint32_t fc = q; !quick && fc <= 64 && fc <= C; fc *= 2)
                     for (uint32_t f0 = q; f0 <= fc; f0 *= 2) {
                         s = best.sched;
                         s.first_chunks = f0;
                         s.fine_chunks = fc;
                         better |= try_sched(hw, &best, &s);
                     }
-                for (uint32_t g = 2; g <= gmax; g += (g < 8 ? 1 : 2)) {
+                for (uint32_t g = 2; !quick && g <= gmax; g += (g < 8 ? 1 : 2)) {
                     s = best.sched;
                     s.prologue_tiles = g;
                     s.slab_tiles = min32(s.slab_tiles, g);
                     better |= try_sched(hw, &best, &s);
                 }
-                for (uint32_t v = 0; v < 6; v++) {
+                for (uint32_t v = 0; !quick && v < 6; v++) {
                     s = best.sched;
                     s.st_eager = v & 1;
                     s.wbuf_slots_max = 2u << (v / 2);
@@ -1019,4 +1025,57 @@ tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint3
         return TLPU_ERR_SHAPE;
     *t = best;
     return TLPU_OK;
+}
+
+tlpu_status tlpu_tile_bitlinear_effort(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_t n,
+                                       unsigned fmt, uint32_t mem_latency,
+                                       tlpu_tile_effort effort, tlpu_tiling *t)
+{
+    if (!t || tlpu_hw_check(hw) != TLPU_OK || (fmt != TLPU_FMT_PACK2 && fmt != TLPU_FMT_PACK3) ||
+        hw->obuf_words < 3 || effort > TLPU_TILE_NONE)
+        return TLPU_ERR_INVALID_ARG;
+    if (m == 0 || k == 0 || n == 0)
+        return TLPU_ERR_SHAPE;
+    if (effort == TLPU_TILE_FULL)
+        return search(hw, m, k, n, fmt, mem_latency, 0, t);
+    if (effort == TLPU_TILE_NONE) {
+        tlpu_tiling b;
+        tlpu_status st = plain_plan(hw, m, k, n, fmt, mem_latency, &b);
+        if (st != TLPU_OK)
+            return st;
+        if (b.predicted_cycles == UINT64_MAX)
+            return TLPU_ERR_SHAPE;
+        *t = b;
+        return TLPU_OK;
+    }
+    /* quick: a coarse search on at most 32 tiles of N (the schedule's
+     * choices are about the head and the tail), then the whole shape once */
+    uint32_t tiles = (uint32_t)(((uint64_t)n + hw->rows - 1) / hw->rows);
+    uint32_t small_n = tiles > 32 ? 32 * hw->rows : n;
+    tlpu_tiling probe;
+    tlpu_status st = search(hw, m, k, small_n, fmt, mem_latency, 1, &probe);
+    if (st != TLPU_OK)
+        return st;
+    if (small_n == n) {
+        *t = probe;
+        return TLPU_OK;
+    }
+    tlpu_tiling full;
+    st = plain_plan(hw, m, k, n, fmt, mem_latency, &full);
+    if (st != TLPU_OK)
+        return st;
+    tlpu_tiling c = with_sched(hw, &full, &probe.sched);
+    if (c.predicted_cycles > full.predicted_cycles) { /* the plain schedule is better */
+        if (full.predicted_cycles == UINT64_MAX)
+            return TLPU_ERR_SHAPE;
+        c = full;
+    }
+    *t = c;
+    return TLPU_OK;
+}
+
+tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_t n,
+                                unsigned fmt, uint32_t mem_latency, tlpu_tiling *t)
+{
+    return tlpu_tile_bitlinear_effort(hw, m, k, n, fmt, mem_latency, TLPU_TILE_FULL, t);
 }

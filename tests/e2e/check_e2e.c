@@ -99,7 +99,7 @@ static tlpu_bitlinear_stats run_case(tlpu_dev *dev, const bl_case *c, const char
 {
     int32_t *y = malloc((size_t)c->m * c->n * sizeof *y);
     ck_assert_ptr_nonnull(y);
-    tlpu_bitlinear_args a = {c->m, c->k, c->n, c->x, c->fmt, c->wp, y, NULL, 0.0f, NULL};
+    tlpu_bitlinear_args a = {c->m, c->k, c->n, c->x, c->fmt, c->wp, y, NULL, 0.0f, NULL, NULL};
     tlpu_bitlinear_stats s;
     tlpu_status st = tlpu_dev_bitlinear(dev, &a, &s);
     ck_assert_msg(st == TLPU_OK, "%s %ux%ux%u fmt %u: %s", uri, c->m, c->k, c->n, c->fmt,
@@ -361,7 +361,7 @@ START_TEST(test_api_errors)
     bl_case c;
     case_make(&c, 64, 3000, 200, TLPU_FMT_PACK2, 9);
     int32_t *y = malloc((size_t)64 * 200 * sizeof *y);
-    tlpu_bitlinear_args args = {64, 3000, 200, c.x, TLPU_FMT_PACK2, c.wp, y, NULL, 0, NULL};
+    tlpu_bitlinear_args args = {64, 3000, 200, c.x, TLPU_FMT_PACK2, c.wp, y, NULL, 0, NULL, NULL};
     ck_assert_int_eq(tlpu_dev_bitlinear(d, &args, NULL), TLPU_ERR_NOMEM);
     free(y);
     case_free(&c);
@@ -412,7 +412,7 @@ START_TEST(test_dequant_and_trace)
     case_make(&c, 3, 77, 10, TLPU_FMT_PACK2, 21);
     int32_t y[30];
     float yf[30], want[30], xs[3] = {12.5f, 0.25f, 100.0f};
-    tlpu_bitlinear_args a = {3, 77, 10, c.x, TLPU_FMT_PACK2, c.wp, y, yf, 0.75f, xs};
+    tlpu_bitlinear_args a = {3, 77, 10, c.x, TLPU_FMT_PACK2, c.wp, y, yf, 0.75f, xs, NULL};
     ck_assert_int_eq(tlpu_dev_bitlinear(d, &a, NULL), TLPU_OK);
     ck_assert_int_eq(tlpu_bitlinear_dequantize(3, 10, c.ref, xs, 0.75f, want), TLPU_OK);
     for (int i = 0; i < 30; i++) {

@@ -101,6 +101,9 @@ typedef struct tlpu_bitlinear_args {
     float *y_f;             /* M x N, or NULL */
     float w_scale;
     const float *x_scale;   /* M per-token scales (required with y_f) */
+    /* the schedule to run (tlpu_tiling.sched of a plan for this shape on
+     * this device), or NULL: the tiler's full search */
+    const tlpu_schedule *sched;
 } tlpu_bitlinear_args;
 
 typedef struct tlpu_bitlinear_stats {

@@ -90,6 +90,16 @@ tlpu_status tlpu_tile_bitlinear(const tlpu_hw *hw, uint32_t m, uint32_t k, uint3
  * counts must keep every load beat aligned). */
 tlpu_status tlpu_tiling_schedule(const tlpu_hw *hw, tlpu_tiling *t, const tlpu_schedule *s);
 
+/* How hard the tiler searches for a schedule: FULL (the default: a grid
+ * and a descent, seconds for the largest prefill layers), QUICK (a coarse
+ * grid on at most 32 tiles of N, then the whole shape once: for estimating
+ * whole models), NONE (the plain double-buffered schedule). Every choice is
+ * exact: predicted_cycles is the timing model's count for the plan. */
+typedef enum tlpu_tile_effort { TLPU_TILE_FULL = 0, TLPU_TILE_QUICK = 1, TLPU_TILE_NONE = 2 } tlpu_tile_effort;
+tlpu_status tlpu_tile_bitlinear_effort(const tlpu_hw *hw, uint32_t m, uint32_t k, uint32_t n,
+                                       unsigned fmt, uint32_t mem_latency,
+                                       tlpu_tile_effort effort, tlpu_tiling *t);
+
 /* Chunks in weight segment s. */
 uint32_t tlpu_tiling_seg_chunks(const tlpu_tiling *t, uint32_t s);
 /* Byte offset in the weight image of chunk c0 of tile `tile` (the image is
