@@ -16,6 +16,8 @@ PKGS=(
   yosys             # RTL synthesis checks (no latches, no multipliers, cell counts)
   python3           # generates the spec header and Verilog include
   clang             # libFuzzer targets for the firmware and file parsers
+  libjansson-dev    # JSON: model descriptions, energy tables, reports
+  python3-jsonschema # the tests validate the report JSON against its schema
 )
 names=()
 for entry in "${PKGS[@]}"; do names+=("${entry%% *}"); done

@@ -26,5 +26,7 @@ int cmd_selftest(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_matmul(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_sim(int argc, char **argv);
 
 #endif

@@ -70,6 +70,16 @@ static void usage(FILE *f)
           "         [--y Y.npy] [--packing base3|2bit] [--json]\n"
           "      one BitLinear y = x W^T on the device (x int8 MxK, w trits NxK),\n"
           "      checked against the C reference; prints cycles and utilization\n"
+          "  report --model NAME|FILE [--prefill P] [--decode D] [--context C]\n"
+          "         [--config k=v,...] [--clock HZ] [--latency L] [--packing base3|2bit]\n"
+          "         [--energy 7nm|45nm|FILE] [--effort quick|full] [--zeros F]\n"
+          "         [--engine estimate|sim|model | --device URI]\n"
+          "         [--simulate all|one-layer|NAME,...]\n"
+          "         [--json FILE] [--html FILE] [--quiet]\n"
+          "      latency and energy of a whole model's BitLinears (exact timing model,\n"
+          "      energy table); with a device, layers also run on it and are\n"
+          "      checked against the reference and the estimate\n"
+          "  sim ...     the same as report with --device sim: --simulate one-layer\n"
           "  version     print the version and the reference's instruction-set path\n"
           "  help        print this text\n",
           f);
@@ -91,6 +101,10 @@ int main(int argc, char **argv)
         return cmd_info(argc - 1, argv + 1);
     if (strcmp(cmd, "matmul") == 0)
         return cmd_matmul(argc - 1, argv + 1);
+    if (strcmp(cmd, "report") == 0)
+        return cmd_report(argc - 1, argv + 1);
+    if (strcmp(cmd, "sim") == 0)
+        return cmd_sim(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("tlpu %s (reference BitLinear path: %s)\n", TLPU_VERSION_STRING,
                tlpu_isa_name(tlpu_isa_resolve(TLPU_ISA_AUTO)));

@@ -89,5 +89,50 @@ expect 0 'check +exact: all 4 outputs' -- matmul --device sim: --x "$tmp/x.npy" 
 expect 0 '"check": "exact"' -- matmul --device model: --m 7 --k 301 --n 45 --packing 2bit --json
 expect 0 'check +exact' -- matmul --device sim:variant=small,stall=0.3 --m 5 --k 123 --n 17 --seed 4
 
+# reports
+cat >"$tmp/tiny.json" <<'JSON'
+{"name": "tiny", "layers": 3, "hidden": 64, "vocab": 100, "tied_embeddings": true,
+ "linears": [{"name": "qkv", "in": 64, "out": 96}, {"name": "mlp", "in": 64, "out": 128, "repeat": 2}]}
+JSON
+printf '{"name": "bad", "layers": 2, "linears": [{"name": "a", "in": 0, "out": 4}]}' >"$tmp/bad.json"
+expect 2 'report: --model NAME\|FILE is required' -- report
+expect 2 "unknown model 'gpt5'" -- report --model gpt5
+expect 2 'cannot open the model file' -- report --model "$tmp/none.json"
+expect 2 'linears\[0\]: "in" is 0' -- report --model "$tmp/bad.json"
+expect 2 'nothing to report' -- report --model bitnet-0.7b --prefill 0 --decode 0
+expect 2 'not a buildable core' -- report --model bitnet-0.7b --config rows=7
+expect 2 "unknown key 'colour'" -- report --model bitnet-0.7b --config colour=1
+expect 2 '--simulate needs a device' -- report --model bitnet-0.7b --simulate q_proj
+expect 2 "--engine: 'rtl' is not estimate" -- report --model bitnet-0.7b --engine rtl
+expect 2 'no 4x40 core is built' -- sim --model bitnet-0.7b --config rows=4,cols=40
+expect 0 'mlp +model:rows=8,cols=40 .* +equal +exact +agree' -- report --model "$tmp/tiny.json" --engine model --config rows=8,cols=40 --simulate all --prefill 3 --decode 1
+expect 2 "--clock: 'fast' is not a clock" -- report --model bitnet-0.7b --clock fast
+expect 2 'energy' -- report --model bitnet-0.7b --energy "$tmp/none.json"
+expect 0 'BitNet b1.58 arithmetic ratio \(paper\): 71.4x' -- report --model bitnet-2b4t
+expect 0 'ratio \(paper\): 50.0x' -- report --model bitnet-0.7b --energy 45nm --prefill 8 --decode 4
+if timeout 120 "$TLPU" report --model llama3-8b-1.58 --quiet --json "$tmp/r8b.json" \
+     --html "$tmp/r8b.html" && [ -s "$tmp/r8b.json" ] && [ -s "$tmp/r8b.html" ]; then
+  pass=$((pass + 1))
+else
+  echo "FAIL: report --quiet --json --html" >&2
+  fail=$((fail + 1))
+fi
+expect 2 "--simulate: 'attn' names no layer" -- sim --model "$tmp/tiny.json" --device sim:variant=small --simulate attn
+expect 0 'mlp +sim:variant=small +[0-9,]+ +[0-9,]+ +equal +exact +agree' -- sim --model "$tmp/tiny.json" --device sim:variant=small --prefill 5 --decode 3 --json "$tmp/tiny.out.json" --html "$tmp/tiny.out.html"
+# the files validate: JSON against docs/report.schema.json, the page as XML with its SVGs
+here=$(cd "$(dirname "$0")/../.." && pwd)
+for pair in "$tmp/tiny.out.json $tmp/tiny.out.html" "$tmp/r8b.json $tmp/r8b.html"; do
+  # shellcheck disable=SC2086
+  if python3 "$here/tests/report/validate_report.py" --schema "$here/docs/report.schema.json" \
+       --pair $pair >"$out" 2>&1; then
+    pass=$((pass + 1))
+  else
+    echo "FAIL: report files do not validate: $pair" >&2
+    cat "$out" >&2
+    fail=$((fail + 1))
+  fi
+done
+expect 0 'qkv +model: +[0-9,]+ +[0-9,]+ +equal +exact +agree' -- report --model "$tmp/tiny.json" --device model: --simulate qkv --prefill 7 --decode 2
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * tlpu report / tlpu sim - whole-model latency and energy reports.
+ *
+ *   tlpu report --model NAME|FILE [--prefill P] [--decode D] [--context C]
+ *               [--config k=v,...] [--clock HZ] [--latency L]
+ *               [--packing base3|2bit] [--energy 7nm|45nm|FILE]
+ *               [--effort quick|full] [--zeros F]
+ *               [--engine estimate|sim|model | --device URI]
+ *               [--simulate all|one-layer|NAME,...]
+ *               [--json FILE] [--html FILE] [--quiet]
+ *   tlpu sim ...   the same, with --engine sim (--config then names the
+ *                  core, e.g. rows=4,cols=20) and --simulate one-layer
+ *                  unless given
+ *
+ * Every layer is estimated with the exact timing model; with --device the
+ * chosen layers also run on the device through the driver, with the same
+ * schedule, on random data: their outputs are checked against the C
+ * reference, their cycles and data-independent counters against the
+ * estimate, and their measured lane activity replaces the estimated one.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "tlpu/bitlinear.h"
+#include "tlpu/energy.h"
+#include "tlpu/estimate.h"
+#include "tlpu/net.h"
+#include "tlpu/pack.h"
+#include "tlpu/report.h"
+#include "tlpu/rng.h"
+#include "tlpu/tlpu.h"
+
+typedef struct rep_args {
+    const char *model, *config, *energy, *device, *simulate, *json, *html, *engine;
+    char uri[320];
+    tlpu_est_opts o;
+    int quiet;
+} rep_args;
+
+/* --config rows=32,cols=80,wbuf=128,abuf=8192,obuf=2048,imem=1024,queue=8,burst=16 */
+static int parse_config(const char *cmd, const char *text, tlpu_hw *hw)
+{
+    char buf[256];
+    if (strlen(text) >= sizeof buf) {
+        cli_error(cmd, "--config: too long");
+        return -1;
+    }
+    strcpy(buf, text);
+    char *save = NULL;
+    for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            cli_error(cmd, "--config: '%s' is not key=value", kv);
+            return -1;
+        }
+        *eq = 0;
+        static const struct {
+            const char *k;
+            size_t off;
+        } keys[] = {{"rows", offsetof(tlpu_hw, rows)},
+                    {"cols", offsetof(tlpu_hw, cols)},
+                    {"wbuf", offsetof(tlpu_hw, wbuf_chunks)},
+                    {"abuf", offsetof(tlpu_hw, abuf_words)},
+                    {"obuf", offsetof(tlpu_hw, obuf_words)},
+                    {"imem", offsetof(tlpu_hw, imem_depth)},
+                    {"queue", offsetof(tlpu_hw, queue_depth)},
+                    {"burst", offsetof(tlpu_hw, burst_beats)}};
+        size_t i = 0;
+        for (; i < sizeof keys / sizeof keys[0]; i++)
+            if (!strcmp(keys[i].k, kv))
+                break;
+        if (i == sizeof keys / sizeof keys[0]) {
+            cli_error(cmd, "--config: unknown key '%s' (rows, cols, wbuf, abuf, obuf, imem, "
+                           "queue, burst)", kv);
+            return -1;
+        }
+        uint64_t v;
+        char opt[48];
+        snprintf(opt, sizeof opt, "--config %s", kv);
+        if (cli_parse_u64(cmd, opt, eq + 1, 1, 1u << 24, &v))
+            return -1;
+        *(uint32_t *)((char *)hw + keys[i].off) = (uint32_t)v;
+    }
+    if (tlpu_hw_check(hw) != TLPU_OK) {
+        cli_error(cmd, "--config: %ux%u with these buffers is not a buildable core (rows a "
+                       "multiple of 4, cols of 20, wbuf and queue powers of two)",
+                  hw->rows, hw->cols);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_args(const char *cmd, int argc, char **argv, rep_args *a)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *o = argv[i], *v = NULL;
+        uint64_t u;
+        if (!strcmp(o, "--quiet")) {
+            a->quiet = 1;
+            continue;
+        }
+        if (!(v = cli_value(cmd, argc, argv, &i)))
+            return -1;
+        if (!strcmp(o, "--model"))
+            a->model = v;
+        else if (!strcmp(o, "--config"))
+            a->config = v;
+        else if (!strcmp(o, "--energy"))
+            a->energy = v;
+        else if (!strcmp(o, "--device"))
+            a->device = v;
+        else if (!strcmp(o, "--simulate"))
+            a->simulate = v;
+        else if (!strcmp(o, "--json"))
+            a->json = v;
+        else if (!strcmp(o, "--html"))
+            a->html = v;
+        else if (!strcmp(o, "--engine")) {
+            if (strcmp(v, "estimate") && strcmp(v, "sim") && strcmp(v, "model")) {
+                cli_error(cmd, "--engine: '%s' is not estimate, sim or model", v);
+                return -1;
+            }
+            a->engine = v;
+        }
+        else if (!strcmp(o, "--prefill") || !strcmp(o, "--decode") || !strcmp(o, "--context")) {
+            if (cli_parse_u64(cmd, o, v, 0, 1u << 20, &u))
+                return -1;
+            *(o[2] == 'p' ? &a->o.prefill : o[2] == 'd' ? &a->o.decode : &a->o.context) =
+                (uint32_t)u;
+        } else if (!strcmp(o, "--latency")) {
+            if (cli_parse_u64(cmd, o, v, 1, 1000000, &u))
+                return -1;
+            a->o.mem_latency = (uint32_t)u;
+        } else if (!strcmp(o, "--clock")) {
+            char *end;
+            double hz = strtod(v, &end);
+            if (*end == 'G')
+                hz *= 1e9, end++;
+            else if (*end == 'M')
+                hz *= 1e6, end++;
+            if (*end || !(hz >= 1e3 && hz <= 1e11)) {
+                cli_error(cmd, "--clock: '%s' is not a clock in Hz (e.g. 1G, 250M)", v);
+                return -1;
+            }
+            a->o.clock_hz = hz;
+        } else if (!strcmp(o, "--zeros")) {
+            char *end;
+            double z = strtod(v, &end);
+            if (*end || !(z >= 0 && z <= 1)) {
+                cli_error(cmd, "--zeros: '%s' is not a fraction in [0, 1]", v);
+                return -1;
+            }
+            a->o.zero_frac = z;
+        } else if (!strcmp(o, "--packing")) {
+            if (!strcmp(v, "base3"))
+                a->o.fmt = TLPU_FMT_PACK3;
+            else if (!strcmp(v, "2bit"))
+                a->o.fmt = TLPU_FMT_PACK2;
+            else {
+                cli_error(cmd, "--packing: '%s' is not base3 or 2bit", v);
+                return -1;
+            }
+        } else if (!strcmp(o, "--effort")) {
+            if (!strcmp(v, "quick"))
+                a->o.effort = TLPU_TILE_QUICK;
+            else if (!strcmp(v, "full"))
+                a->o.effort = TLPU_TILE_FULL;
+            else {
+                cli_error(cmd, "--effort: '%s' is not quick or full", v);
+                return -1;
+            }
+        } else {
+            cli_error(cmd, "unknown option '%s'", o);
+            return -1;
+        }
+    }
+    if (!a->model) {
+        cli_error(cmd, "--model NAME|FILE is required (bitnet-0.7b, bitnet-1.3b, bitnet-3b, "
+                       "bitnet-2b4t, llama3-8b-1.58, or a .json file)");
+        return -1;
+    }
+    if (a->o.prefill == 0 && a->o.decode == 0) {
+        cli_error(cmd, "--prefill and --decode are both 0: nothing to report");
+        return -1;
+    }
+    if (a->engine && a->device) {
+        cli_error(cmd, "--engine and --device: give one (the device's URI names its engine)");
+        return -1;
+    }
+    if (a->engine && strcmp(a->engine, "estimate")) {
+        /* --engine sim|model: that device, configured by --config */
+        snprintf(a->uri, sizeof a->uri, "%s:%s", a->engine, a->config ? a->config : "");
+        a->device = a->uri;
+        a->config = NULL;
+    }
+    if (a->simulate && !a->device) {
+        cli_error(cmd, "--simulate needs a device: --engine sim|model or --device URI");
+        return -1;
+    }
+    if (a->config && a->device) {
+        cli_error(cmd, "--config and --device: the device's own configuration is used");
+        return -1;
+    }
+    return 0;
+}
+
+/* whether report layer L is one --simulate chose; the report holds each
+ * BitLinear of one decoder layer once per phase, so "one-layer" (one full
+ * decoder layer, cycle-accurately) and "all" pick every entry */
+static int chosen(const char *sel, const tlpu_report_layer *L)
+{
+    if (!strcmp(sel, "all") || !strcmp(sel, "one-layer"))
+        return 1;
+    size_t n = strlen(L->name);
+    for (const char *p = sel; (p = strstr(p, L->name)); p += n)
+        if ((p == sel || p[-1] == ',') && (p[n] == 0 || p[n] == ','))
+            return 1;
+    return 0;
+}
+
+static void progress(int on, uint32_t done, uint32_t total, const tlpu_report_layer *L)
+{
+    if (!on)
+        return;
+    int w = 30, f = total ? (int)(w * done / total) : w;
+    fprintf(stderr, "\r  simulating [%.*s%*s] %u/%u %-10s %-7s", f,
+            "##############################", w - f, "", done, total, L ? L->name : "",
+            L ? L->phase : "");
+    if (done == total)
+        fputs("\n", stderr);
+    fflush(stderr);
+}
+
+/* runs layer L on the device with the plan's schedule, random data */
+static int simulate_layer(const char *cmd, tlpu_dev *dev, const char *uri, tlpu_report_layer *L,
+                          const tlpu_tiling *plan, double zero_frac, uint64_t seed)
+{
+    size_t m = L->m, k = L->k, n = L->n, rb = tlpu_packed_row_bytes(L->fmt, L->k);
+    int8_t *x = malloc(m * k), *w = malloc(n * k);
+    uint8_t *wp = malloc(n * rb);
+    int32_t *y = malloc(m * n * sizeof *y), *ref = malloc(m * n * sizeof *ref);
+    int rc = CLI_OK;
+    if (!x || !w || !wp || !y || !ref) {
+        cli_error(cmd, "out of memory");
+        rc = CLI_FAIL;
+        goto out;
+    }
+    tlpu_rng r = tlpu_rng_seed(seed);
+    for (size_t i = 0; i < m * k; i++)
+        x[i] = (int8_t)(tlpu_rng_next(&r) & 0xFF);
+    for (size_t i = 0; i < n * k; i++) {
+        double u = tlpu_rng_uniform(&r);
+        w[i] = u < zero_frac ? 0 : (u < zero_frac + (1 - zero_frac) / 2 ? 1 : -1);
+    }
+    for (size_t i = 0; i < n; i++)
+        if ((L->fmt == TLPU_FMT_PACK3 ? tlpu_pack3(w + i * k, k, wp + i * rb, rb)
+                                      : tlpu_pack2(w + i * k, k, wp + i * rb, rb)) != TLPU_OK) {
+            cli_error(cmd, "packing weights failed");
+            rc = CLI_FAIL;
+            goto out;
+        }
+    tlpu_bitlinear_args a = {L->m, L->k, L->n, x, L->fmt, wp, y, NULL, 0.0f, NULL, &plan->sched};
+    tlpu_bitlinear_stats s;
+    tlpu_status st = tlpu_dev_bitlinear(dev, &a, &s);
+    if (st != TLPU_OK) {
+        cli_error(cmd, "%s %s %ux%ux%u on %s: %s", L->name, L->phase, L->m, L->k, L->n, uri,
+                  tlpu_last_error());
+        rc = CLI_FAIL;
+        goto out;
+    }
+    if (tlpu_bitlinear(m, k, n, x, w, ref) != TLPU_OK) {
+        cli_error(cmd, "the reference BitLinear failed");
+        rc = CLI_FAIL;
+        goto out;
+    }
+    L->simulated = 1;
+    snprintf(L->device, sizeof L->device, "%s", uri);
+    L->sim_cycles = s.cycles;
+    L->sim_exact = memcmp(y, ref, m * n * sizeof *y) == 0;
+    L->sim_counters_agree = 1;
+    for (unsigned c = 0; c < TLPU_NUM_COUNTERS; c++)
+        if (c != TLPU_CNTI_LANE_ADDS && c != TLPU_CNTI_LANE_SUBS && c != TLPU_CNTI_LANE_SKIPS &&
+            s.counters[c] != L->counters[c])
+            L->sim_counters_agree = 0;
+    /* the measured activity of the real data */
+    L->counters[TLPU_CNTI_LANE_ADDS] = s.counters[TLPU_CNTI_LANE_ADDS];
+    L->counters[TLPU_CNTI_LANE_SUBS] = s.counters[TLPU_CNTI_LANE_SUBS];
+    L->counters[TLPU_CNTI_LANE_SKIPS] = s.counters[TLPU_CNTI_LANE_SKIPS];
+out:
+    free(x);
+    free(w);
+    free(wp);
+    free(y);
+    free(ref);
+    return rc;
+}
+
+static int write_out(const char *cmd, const char *path, const tlpu_report *r, int html)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+        cli_error(cmd, "%s: path too long", path);
+        return CLI_USAGE;
+    }
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        cli_error(cmd, "cannot write %s", path);
+        return CLI_USAGE;
+    }
+    tlpu_status st = html ? tlpu_report_html(f, r) : tlpu_report_json(f, r);
+    int bad = st != TLPU_OK || ferror(f);
+    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
+        remove(tmp);
+        cli_error(cmd, "writing %s failed", path);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}
+
+static int run_report(const char *cmd, int argc, char **argv, int sim_mode)
+{
+    rep_args a;
+    memset(&a, 0, sizeof a);
+    tlpu_est_opts_init(&a.o);
+    if (parse_args(cmd, argc, argv, &a))
+        return CLI_USAGE;
+    if (sim_mode && a.engine && !strcmp(a.engine, "estimate")) {
+        cli_error(cmd, "--engine estimate: use tlpu report (sim runs layers on a device)");
+        return CLI_USAGE;
+    }
+    if (sim_mode) {
+        if (!a.device) {
+            snprintf(a.uri, sizeof a.uri, "sim:%s", a.config ? a.config : "");
+            a.device = a.uri;
+            a.config = NULL;
+        }
+        if (!a.simulate)
+            a.simulate = "one-layer";
+    }
+    if (a.config && parse_config(cmd, a.config, &a.o.hw))
+        return CLI_USAGE;
+    tlpu_net net;
+    char err[512];
+    if (tlpu_net_open(a.model, &net, err, sizeof err) != TLPU_OK) {
+        cli_error(cmd, "--model: %s", err);
+        return CLI_USAGE;
+    }
+    tlpu_energy_table *tab = NULL;
+    const char *en = a.energy ? a.energy : "7nm";
+    if (tlpu_energy_builtin(en, &tab) != TLPU_OK &&
+        tlpu_energy_load(en, &tab, err, sizeof err) != TLPU_OK) {
+        cli_error(cmd, "--energy: %s", err);
+        return CLI_USAGE;
+    }
+    tlpu_dev *dev = NULL;
+    if (a.device) {
+        if (tlpu_open(a.device, &dev) != TLPU_OK) {
+            cli_error(cmd, "cannot open device '%s': %s", a.device, tlpu_last_error());
+            tlpu_energy_free(tab);
+            return CLI_USAGE;
+        }
+        tlpu_dev_info in;
+        tlpu_get_info(dev, &in);
+        a.o.hw = in.hw;
+        a.o.mem_latency = in.mem_latency;
+    }
+    static tlpu_report r;
+    static tlpu_tiling plans[TLPU_REPORT_MAX_LAYERS];
+    int rc = CLI_OK;
+    tlpu_status st = tlpu_estimate_net(&net, &a.o, tab, &r, plans);
+    if (st != TLPU_OK) {
+        cli_error(cmd, "estimating %s: %s", net.name, tlpu_strerror(st));
+        rc = st == TLPU_ERR_SHAPE ? CLI_USAGE : CLI_FAIL;
+        goto out;
+    }
+    if (dev) {
+        uint32_t todo = 0, done = 0;
+        for (uint32_t i = 0; i < r.nlayers; i++)
+            todo += chosen(a.simulate, &r.layer[i]);
+        if (!todo) {
+            cli_error(cmd, "--simulate: '%s' names no layer of %s", a.simulate, net.name);
+            rc = CLI_USAGE;
+            goto out;
+        }
+        int bar = !a.quiet && isatty(2);
+        for (uint32_t i = 0; i < r.nlayers && rc == CLI_OK; i++) {
+            if (!chosen(a.simulate, &r.layer[i]))
+                continue;
+            progress(bar, done, todo, &r.layer[i]);
+            rc = simulate_layer(cmd, dev, a.device, &r.layer[i], &plans[i], a.o.zero_frac,
+                                1000 + i);
+            progress(bar, ++done, todo, &r.layer[i]);
+        }
+        if (rc != CLI_OK)
+            goto out;
+        snprintf(r.engine, sizeof r.engine, "%s", strncmp(a.device, "sim", 3) ? "model" : "sim");
+        st = tlpu_estimate_totals(&net, &a.o, tab, &r);
+        if (st != TLPU_OK) {
+            cli_error(cmd, "totals: %s", tlpu_strerror(st));
+            rc = CLI_FAIL;
+            goto out;
+        }
+        if (r.nnotes < 4)
+            snprintf(r.notes[r.nnotes++], sizeof r.notes[0],
+                     "%u of %u layer shapes ran on %s; the others are estimates", done,
+                     r.nlayers, a.device);
+    }
+    if (!a.quiet)
+        tlpu_report_print(stdout, &r);
+    if (a.json && (rc = write_out(cmd, a.json, &r, 0)) != CLI_OK)
+        goto out;
+    if (a.html && (rc = write_out(cmd, a.html, &r, 1)) != CLI_OK)
+        goto out;
+    for (uint32_t i = 0; i < r.nlayers; i++) {
+        const tlpu_report_layer *L = &r.layer[i];
+        if (L->simulated && (!L->sim_exact || L->sim_cycles != L->cycles ||
+                             !L->sim_counters_agree)) {
+            cli_error(cmd, "%s %s on %s: %s", L->name, L->phase, L->device,
+                      !L->sim_exact ? "outputs differ from the reference"
+                                    : "cycles or counters differ from the estimate");
+            rc = CLI_FAIL;
+        }
+    }
+out:
+    if (dev)
+        tlpu_close(dev);
+    tlpu_energy_free(tab);
+    return rc;
+}
+
+int cmd_report(int argc, char **argv)
+{
+    return run_report("report", argc, argv, 0);
+}
+
+int cmd_sim(int argc, char **argv)
+{
+    return run_report("sim", argc, argv, 1);
+}
