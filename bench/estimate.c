@@ -48,9 +48,8 @@ int main(void)
             }
             if (effort == 0)
                 quick_pf = r.prefill.cycles;
-            printf("| %s | %s | %.3f | %llu%s | %llu |\n", *name, effort ? "full" : "quick",
+            printf("| %s | %s | %.3f | %llu | %llu |\n", *name, effort ? "full" : "quick",
                    t1 - t0, (unsigned long long)r.prefill.cycles,
-                   effort && quick_pf ? "" : "",
                    (unsigned long long)(r.decode.cycles / 64));
             if (effort == 1 && quick_pf)
                 printf("| | full/quick prefill cycles | | %.4f | |\n",
