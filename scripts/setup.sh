@@ -17,6 +17,7 @@ PKGS=(
   python3           # generates the spec header and Verilog include
   clang             # libFuzzer targets for the firmware and file parsers
   libjansson-dev    # JSON: model descriptions, energy tables, reports
+  gcc-riscv64-unknown-elf # cross-compiles the firmware for an RV32IMC microcontroller
   python3-jsonschema # the tests validate the report JSON against its schema
 )
 names=()

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "tlpu/fw.h"
+#include "tlpu/usb_desc.h"
 
 /* the compiler may emit calls to these even with -ffreestanding */
 void *memcpy(void *d, const void *s, size_t n);
@@ -113,6 +114,8 @@ void _start(void)
     g_csr[2] = 4;
     g_csr[3] = 20;
     tlpu_fw_init(&g_fw, &port);
+    /* the USB stack answers GET_DESCRIPTOR from these */
+    g_last_reply = tlpu_usb_descriptor(TLPU_USB_DESC_CONFIG, 0, 0, "0001", g_rep, sizeof g_rep);
     for (;;) /* a real board feeds USB bulk-OUT transfers here */
         g_last_reply = tlpu_fw_handle(&g_fw, g_req, TLPU_PROTO_HDR_BYTES, g_rep, sizeof g_rep);
 }

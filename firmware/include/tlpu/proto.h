@@ -37,6 +37,21 @@
 #define TLPU_PROTO_MAX_PACKET (TLPU_PROTO_HDR_BYTES + TLPU_PROTO_MAX_PAYLOAD)
 #define TLPU_PROTO_FLAG_REPLY 1u
 
+/* ---- USB: how a board carries the packets (docs/protocol.md, "USB") -------------
+ * One vendor-class interface with two bulk endpoints: a request is one bulk
+ * OUT transfer, its reply one bulk IN transfer (ended by a short packet, or
+ * a zero-length packet when it fills whole packets). VID 0x1209 is pid.codes'
+ * open-hardware vendor ID; the product ID is this project's default until
+ * one is allocated (the driver's usb: URI can name another: usb:vid=,pid=). */
+#define TLPU_USB_VID 0x1209u
+#define TLPU_USB_PID 0x7470u
+#define TLPU_USB_INTERFACE 0u
+#define TLPU_USB_CLASS 0xFFu    /* vendor specific */
+#define TLPU_USB_SUBCLASS 0x54u /* 'T' */
+#define TLPU_USB_PROTOCOL 0x01u /* wire protocol version 1 */
+#define TLPU_USB_EP_OUT 0x01u
+#define TLPU_USB_EP_IN 0x81u
+
 /* ---- opcodes: request payload -> reply payload ------------------------------ */
 #define TLPU_OPS(X)                                                                           \
     X(INFO, 0x01, "device info: nothing -> tlpu_proto_info")                                  \
