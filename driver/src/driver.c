@@ -106,7 +106,8 @@ struct tlpu_dev {
     uint8_t req[TLPU_PROTO_MAX_PACKET], rep[TLPU_PROTO_MAX_PACKET];
 };
 
-static const tlpu_transport *const k_transports[] = {&tlpu_transport_sim, &tlpu_transport_model};
+static const tlpu_transport *const k_transports[] = {&tlpu_transport_sim, &tlpu_transport_model,
+                                                     &tlpu_transport_usb};
 
 static tlpu_status from_pst(uint32_t pst, uint8_t op)
 {
@@ -226,9 +227,6 @@ tlpu_status tlpu_open(const char *uri, tlpu_dev **out)
             strncmp(k_transports[i]->scheme, uri, slen) == 0)
             tr = k_transports[i];
     if (!tr) {
-        if (slen == 3 && strncmp(uri, "usb", 3) == 0)
-            return tlpu_fail(TLPU_ERR_UNSUPPORTED, "device '%s': the usb: transport is not in "
-                                                   "this build yet", uri);
         return tlpu_fail(TLPU_ERR_INVALID_ARG,
                          "device '%s': unknown transport (use sim:, model: or usb:)", uri);
     }

@@ -22,6 +22,7 @@ typedef struct tlpu_transport {
 
 extern const tlpu_transport tlpu_transport_sim;
 extern const tlpu_transport tlpu_transport_model;
+extern const tlpu_transport tlpu_transport_usb;
 
 /* Sets the thread's last-error message (printf-style); returns st. */
 tlpu_status tlpu_fail(tlpu_status st, const char *fmt, ...)

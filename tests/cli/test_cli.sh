@@ -75,6 +75,10 @@ expect 2 'info: --device URI is required' -- info
 expect 2 "unknown transport" -- info --device nope:
 expect 2 "sim: unknown parameter 'colour'" -- info --device sim:colour=red
 expect 0 'core +tlpu [0-9.]+: 32 x 80 lanes' -- info --device sim:
+# no board on a test machine: a named error saying what was looked for
+expect 2 'usb: (no tlpu board found \(looked for 1209:7470|cannot start libusb)' -- info --device usb:
+expect 2 "usb: unknown parameter 'colour'" -- info --device usb:colour=1
+expect 2 'usb: vid=0x12345 is not a 16-bit number' -- info --device usb:vid=0x12345
 expect 0 '"rows": 4, "cols": 20' -- info --device sim:variant=small --json
 expect 2 'matmul: --device URI is required' -- matmul --m 2
 expect 2 "--packing: 'ternary' is not base3 or 2bit" -- matmul --device sim: --packing ternary

@@ -13,7 +13,9 @@
  *                    counters, no Verilator), with the firmware. Keys:
  *                    variant=, rows=, cols=, wbuf=, abuf=, obuf=, imem=,
  *                    queue=, burst=, latency=, dram=
- *   usb:[...]        a board over USB (not in this build yet)
+ *   usb:[k=v,...]    a board over USB through libusb. Keys: vid=, pid=
+ *                    (default 1209:7470), serial=, port=BUS-PORT.PORT...,
+ *                    timeout= (ms per transfer)
  * Every call talks to the device only through the wire protocol
  * (tlpu/proto.h): the same calls give the same bits on every transport.
  *
