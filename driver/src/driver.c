@@ -10,6 +10,7 @@
 
 #include "driver_internal.h"
 #include "tlpu/bitlinear.h"
+#include "tlpu/fw.h"
 #include "tlpu/pack.h"
 #include "tlpu/proto.h"
 #include "tlpu/tiler.h"
@@ -31,6 +32,13 @@ tlpu_status tlpu_fail(tlpu_status st, const char *fmt, ...)
     vsnprintf(g_err, sizeof g_err, fmt, ap);
     va_end(ap);
     return st;
+}
+
+tlpu_status tlpu_fw_exchange(struct tlpu_fw *fw, const uint8_t *req, size_t len, uint8_t *reply,
+                             size_t cap, size_t *reply_len)
+{
+    *reply_len = tlpu_fw_handle(fw, req, len, reply, cap);
+    return *reply_len ? TLPU_OK : tlpu_fail(TLPU_ERR_INVALID_ARG, "reply buffer too small");
 }
 
 /* ---- URI parameters ---------------------------------------------------------------- */

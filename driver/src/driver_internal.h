@@ -24,6 +24,11 @@ extern const tlpu_transport tlpu_transport_sim;
 extern const tlpu_transport tlpu_transport_model;
 extern const tlpu_transport tlpu_transport_usb;
 
+struct tlpu_fw;
+/* The in-process transports' exchange: the packet straight into the firmware. */
+tlpu_status tlpu_fw_exchange(struct tlpu_fw *fw, const uint8_t *req, size_t len, uint8_t *reply,
+                             size_t cap, size_t *reply_len);
+
 /* Sets the thread's last-error message (printf-style); returns st. */
 tlpu_status tlpu_fail(tlpu_status st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

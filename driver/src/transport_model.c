@@ -71,28 +71,13 @@ static tlpu_status model_param(void *ctx, const char *key, const char *val)
         d->cfg.hw = c.hw;
         return TLPU_OK;
     }
-    static const struct {
-        const char *key;
-        size_t off;
-        uint64_t lo, hi;
-    } k[] = {
-        {"rows", offsetof(tlpu_hw, rows), 4, 1024},
-        {"cols", offsetof(tlpu_hw, cols), 20, 1280},
-        {"wbuf", offsetof(tlpu_hw, wbuf_chunks), 1, 65536},
-        {"abuf", offsetof(tlpu_hw, abuf_words), 1, 1u << 24},
-        {"obuf", offsetof(tlpu_hw, obuf_words), 3, 1u << 24},
-        {"imem", offsetof(tlpu_hw, imem_depth), 1, 1u << 20},
-        {"queue", offsetof(tlpu_hw, queue_depth), 2, 1024},
-        {"burst", offsetof(tlpu_hw, burst_beats), 1, 1024},
-    };
-    for (size_t i = 0; i < sizeof k / sizeof k[0]; i++)
-        if (!strcmp(key, k[i].key)) {
-            if (tlpu_uri_u64(val, k[i].lo, k[i].hi, &u))
-                return tlpu_fail(TLPU_ERR_INVALID_ARG, "model: %s=%s (%llu .. %llu)", key, val,
-                                 (unsigned long long)k[i].lo, (unsigned long long)k[i].hi);
-            *(uint32_t *)((char *)&d->cfg.hw + k[i].off) = (uint32_t)u;
-            return TLPU_OK;
-        }
+    uint64_t lo, hi;
+    if (tlpu_hw_param_range(key, &lo, &hi) == TLPU_OK) {
+        if (tlpu_uri_u64(val, lo, hi, &u) || tlpu_hw_set(&d->cfg.hw, key, u) != TLPU_OK)
+            return tlpu_fail(TLPU_ERR_INVALID_ARG, "model: %s=%s (%llu .. %llu)", key, val,
+                             (unsigned long long)lo, (unsigned long long)hi);
+        return TLPU_OK;
+    }
     if (!strcmp(key, "latency")) {
         if (tlpu_uri_u64(val, 1, 1000000, &u))
             return tlpu_fail(TLPU_ERR_INVALID_ARG, "model: latency=%s (1 .. 1000000 cycles)", val);
@@ -106,9 +91,8 @@ static tlpu_status model_param(void *ctx, const char *key, const char *val)
         d->cfg.dram_bytes = u;
         return TLPU_OK;
     }
-    return tlpu_fail(TLPU_ERR_INVALID_ARG, "model: unknown parameter '%s' (variant, rows, cols, "
-                                           "wbuf, abuf, obuf, imem, queue, burst, latency, dram)",
-                     key);
+    return tlpu_fail(TLPU_ERR_INVALID_ARG, "model: unknown parameter '%s' (variant, %s, latency, "
+                                           "dram)", key, tlpu_hw_param_names());
 }
 
 static tlpu_status model_open(const char *params, void **out)
@@ -153,11 +137,9 @@ static void model_close(void *ctx)
 }
 
 static tlpu_status model_transact(void *ctx, const uint8_t *req, size_t len, uint8_t *reply,
-                                  size_t cap, size_t *reply_len)
+                                size_t cap, size_t *reply_len)
 {
-    model_dev *d = ctx;
-    *reply_len = tlpu_fw_handle(&d->fw, req, len, reply, cap);
-    return *reply_len ? TLPU_OK : tlpu_fail(TLPU_ERR_INVALID_ARG, "reply buffer too small");
+    return tlpu_fw_exchange(&((model_dev *)ctx)->fw, req, len, reply, cap, reply_len);
 }
 
 const tlpu_transport tlpu_transport_model = {

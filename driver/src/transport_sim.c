@@ -185,9 +185,7 @@ static void sim_close(void *ctx)
 static tlpu_status sim_transact(void *ctx, const uint8_t *req, size_t len, uint8_t *reply,
                                 size_t cap, size_t *reply_len)
 {
-    sim_dev *d = ctx;
-    *reply_len = tlpu_fw_handle(&d->fw, req, len, reply, cap);
-    return *reply_len ? TLPU_OK : tlpu_fail(TLPU_ERR_INVALID_ARG, "reply buffer too small");
+    return tlpu_fw_exchange(&((sim_dev *)ctx)->fw, req, len, reply, cap, reply_len);
 }
 
 const tlpu_transport tlpu_transport_sim = {

@@ -58,32 +58,16 @@ static int parse_config(const char *cmd, const char *text, tlpu_hw *hw)
             return -1;
         }
         *eq = 0;
-        static const struct {
-            const char *k;
-            size_t off;
-        } keys[] = {{"rows", offsetof(tlpu_hw, rows)},
-                    {"cols", offsetof(tlpu_hw, cols)},
-                    {"wbuf", offsetof(tlpu_hw, wbuf_chunks)},
-                    {"abuf", offsetof(tlpu_hw, abuf_words)},
-                    {"obuf", offsetof(tlpu_hw, obuf_words)},
-                    {"imem", offsetof(tlpu_hw, imem_depth)},
-                    {"queue", offsetof(tlpu_hw, queue_depth)},
-                    {"burst", offsetof(tlpu_hw, burst_beats)}};
-        size_t i = 0;
-        for (; i < sizeof keys / sizeof keys[0]; i++)
-            if (!strcmp(keys[i].k, kv))
-                break;
-        if (i == sizeof keys / sizeof keys[0]) {
-            cli_error(cmd, "--config: unknown key '%s' (rows, cols, wbuf, abuf, obuf, imem, "
-                           "queue, burst)", kv);
+        uint64_t lo, hi, v;
+        if (tlpu_hw_param_range(kv, &lo, &hi) != TLPU_OK) {
+            cli_error(cmd, "--config: unknown key '%s' (%s)", kv, tlpu_hw_param_names());
             return -1;
         }
-        uint64_t v;
         char opt[48];
         snprintf(opt, sizeof opt, "--config %s", kv);
-        if (cli_parse_u64(cmd, opt, eq + 1, 1, 1u << 24, &v))
+        if (cli_parse_u64(cmd, opt, eq + 1, lo, hi, &v))
             return -1;
-        *(uint32_t *)((char *)hw + keys[i].off) = (uint32_t)v;
+        tlpu_hw_set(hw, kv, v);
     }
     if (tlpu_hw_check(hw) != TLPU_OK) {
         cli_error(cmd, "--config: %ux%u with these buffers is not a buildable core (rows a "

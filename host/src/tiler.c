@@ -2,6 +2,7 @@
 /* tiler.c - BitLinear to tlpu program (tlpu/tiler.h). */
 #include "tlpu/tiler.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,55 @@ void tlpu_hw_default(tlpu_hw *hw)
     hw->imem_depth = TLPU_DEFAULT_IMEM_DEPTH;
     hw->burst_beats = TLPU_DEFAULT_BURST_BEATS;
     hw->queue_depth = TLPU_DEFAULT_QUEUE_DEPTH;
+}
+
+static const struct hw_param {
+    const char *key;
+    size_t off;
+    uint64_t lo, hi;
+} k_hw_params[] = {
+    {"rows", offsetof(tlpu_hw, rows), 4, 1024},
+    {"cols", offsetof(tlpu_hw, cols), 20, 1280},
+    {"wbuf", offsetof(tlpu_hw, wbuf_chunks), 1, 65536},
+    {"abuf", offsetof(tlpu_hw, abuf_words), 1, 1u << 24},
+    {"obuf", offsetof(tlpu_hw, obuf_words), 3, 1u << 24},
+    {"imem", offsetof(tlpu_hw, imem_depth), 1, 1u << 20},
+    {"queue", offsetof(tlpu_hw, queue_depth), 2, 1024},
+    {"burst", offsetof(tlpu_hw, burst_beats), 1, 1024},
+};
+
+static const struct hw_param *hw_param(const char *key)
+{
+    for (size_t i = 0; key && i < sizeof k_hw_params / sizeof k_hw_params[0]; i++)
+        if (!strcmp(k_hw_params[i].key, key))
+            return &k_hw_params[i];
+    return NULL;
+}
+
+tlpu_status tlpu_hw_param_range(const char *key, uint64_t *lo, uint64_t *hi)
+{
+    const struct hw_param *p = hw_param(key);
+    if (!p || !lo || !hi)
+        return TLPU_ERR_INVALID_ARG;
+    *lo = p->lo;
+    *hi = p->hi;
+    return TLPU_OK;
+}
+
+tlpu_status tlpu_hw_set(tlpu_hw *hw, const char *key, uint64_t value)
+{
+    const struct hw_param *p = hw_param(key);
+    if (!hw || !p)
+        return TLPU_ERR_INVALID_ARG;
+    if (value < p->lo || value > p->hi)
+        return TLPU_ERR_RANGE;
+    *(uint32_t *)((char *)hw + p->off) = (uint32_t)value;
+    return TLPU_OK;
+}
+
+const char *tlpu_hw_param_names(void)
+{
+    return "rows, cols, wbuf, abuf, obuf, imem, queue, burst";
 }
 
 tlpu_status tlpu_hw_check(const tlpu_hw *hw)

@@ -34,6 +34,16 @@ typedef struct tlpu_hw {
 
 /* The default configuration (TLPU_DEFAULT_*). */
 void tlpu_hw_default(tlpu_hw *hw);
+/* One build parameter by the short name device URIs and --config use:
+ * rows, cols, wbuf (WBUF_CHUNKS), abuf, obuf, imem, queue, burst.
+ * TLPU_ERR_INVALID_ARG for an unknown name, TLPU_ERR_RANGE for a value
+ * outside the name's range (tlpu_hw_param_range). tlpu_hw_check still
+ * decides whether the whole set is buildable. */
+tlpu_status tlpu_hw_set(tlpu_hw *hw, const char *key, uint64_t value);
+tlpu_status tlpu_hw_param_range(const char *key, uint64_t *lo, uint64_t *hi);
+/* "rows, cols, wbuf, abuf, obuf, imem, queue, burst", for messages */
+const char *tlpu_hw_param_names(void);
+
 /* TLPU_OK when the parameters describe a buildable core: ROWS a multiple of
  * 4, COLS of 20, 16-byte beats, WBUF_CHUNKS and QUEUE_DEPTH (>= 2) powers of
  * two, every buffer nonempty, OBUF_WORDS >= 2. */
