@@ -138,5 +138,26 @@ for pair in "$tmp/tiny.out.json $tmp/tiny.out.html" "$tmp/r8b.json $tmp/r8b.html
 done
 expect 0 'qkv +model: +[0-9,]+ +[0-9,]+ +equal +exact +agree' -- report --model "$tmp/tiny.json" --device model: --simulate qkv --prefill 7 --decode 2
 
+# the progress bar: on a terminal only (script(1) gives the command a pty)
+"$TLPU" sim --model "$tmp/tiny.json" --device sim:variant=small --prefill 2 --decode 1 \
+  >"$out" 2>"$err"
+if grep -q 'simulating \[' "$out" "$err"; then
+  echo "FAIL: a progress bar in a pipe" >&2
+  fail=$((fail + 1))
+else
+  pass=$((pass + 1))
+fi
+if command -v script >/dev/null 2>&1; then
+  script -qec "'$TLPU' sim --model '$tmp/tiny.json' --device sim:variant=small --prefill 2 --decode 1" \
+    /dev/null >"$out" 2>&1 </dev/null
+  if grep -q 'simulating \[#*' "$out"; then
+    pass=$((pass + 1))
+  else
+    echo "FAIL: no progress bar on a terminal:" >&2
+    cat "$out" >&2
+    fail=$((fail + 1))
+  fi
+fi
+
 echo "cli: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
