@@ -3,14 +3,16 @@
  * board_stub.c - a bare-metal image of the firmware for the build check
  * (tests/fw/check_freestanding.sh): the entry point, the few memory
  * functions a freestanding C compiler may call, and a port whose CSRs and
- * memory are plain arrays. The board's real port (USB device controller,
- * the FPGA's CSR bus and DRAM bridge) replaces it (issue: a real board).
+ * memory are plain arrays, and the USB glue (tlpu/usbd.h) wired to the
+ * command processor. A board's real port (the FPGA's CSR bus and DRAM
+ * bridge) and its USB device controller's driver replace the stubs.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include "tlpu/fw.h"
 #include "tlpu/usb_desc.h"
+#include "tlpu/usbd.h"
 
 /* the compiler may emit calls to these even with -ffreestanding */
 void *memcpy(void *d, const void *s, size_t n);
@@ -102,8 +104,15 @@ static void idle(void *ctx)
 }
 
 static tlpu_fw g_fw;
-static uint8_t g_req[TLPU_PROTO_MAX_PACKET], g_rep[TLPU_PROTO_MAX_PACKET];
-volatile size_t g_last_reply;
+static tlpu_usbd g_usbd;
+static uint8_t g_pkt[1024];
+volatile size_t g_last;
+
+/* the USB glue runs each received request through the command processor */
+static size_t handle(void *ctx, const uint8_t *req, size_t len, uint8_t *reply, size_t cap)
+{
+    return tlpu_fw_handle(ctx, req, len, reply, cap);
+}
 
 void _start(void);
 void _start(void)
@@ -114,8 +123,17 @@ void _start(void)
     g_csr[2] = 4;
     g_csr[3] = 20;
     tlpu_fw_init(&g_fw, &port);
-    /* the USB stack answers GET_DESCRIPTOR from these */
-    g_last_reply = tlpu_usb_descriptor(TLPU_USB_DESC_CONFIG, 0, 0, "0001", g_rep, sizeof g_rep);
-    for (;;) /* a real board feeds USB bulk-OUT transfers here */
-        g_last_reply = tlpu_fw_handle(&g_fw, g_req, TLPU_PROTO_HDR_BYTES, g_rep, sizeof g_rep);
+    tlpu_usbd_init(&g_usbd, 0, "0001", handle, &g_fw);
+    /* a real board's USB device controller driver calls these from its
+     * events: SETUP on endpoint 0, a bulk OUT packet, room for a bulk IN
+     * packet; here one of each, forever */
+    static const uint8_t get_config[8] = {0x80, 6, 0, TLPU_USB_DESC_CONFIG, 0, 0, 64, 0};
+    for (;;) {
+        g_last = (size_t)tlpu_usbd_setup(&g_usbd, get_config, g_pkt, sizeof g_pkt);
+        tlpu_usbd_out(&g_usbd, g_pkt, TLPU_PROTO_HDR_BYTES);
+        tlpu_usbd_poll(&g_usbd);
+        size_t n = 0;
+        tlpu_usbd_in(&g_usbd, g_pkt, &n);
+        g_last += n;
+    }
 }

@@ -12,7 +12,7 @@ cc=${2:-cc}
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 files=("$src/firmware/src/fw.c" "$src/firmware/src/crc32.c" "$src/firmware/src/usb_desc.c"
-       "$src/firmware/mcu/board_stub.c")
+       "$src/firmware/src/usbd.c" "$src/firmware/mcu/board_stub.c")
 common=(-std=c11 -ffreestanding -nostdlib -fno-builtin -fno-stack-protector -Os -Wall -Wextra
         -Werror -ffunction-sections -fdata-sections -fstack-usage
         -I"$src/firmware/include" -I"$src/host/include" -Wl,-e,_start -Wl,--gc-sections)
