@@ -18,11 +18,17 @@
 
 /* ---- errors ------------------------------------------------------------------- */
 
-static _Thread_local char g_err[256];
+static _Thread_local char g_err[320];
+static _Thread_local int g_transport_err;
 
 const char *tlpu_last_error(void)
 {
     return g_err;
+}
+
+int tlpu_last_transport_error(void)
+{
+    return g_transport_err;
 }
 
 tlpu_status tlpu_fail(tlpu_status st, const char *fmt, ...)
@@ -31,14 +37,30 @@ tlpu_status tlpu_fail(tlpu_status st, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(g_err, sizeof g_err, fmt, ap);
     va_end(ap);
+    g_transport_err = 0;
     return st;
 }
 
-tlpu_status tlpu_fw_exchange(struct tlpu_fw *fw, const uint8_t *req, size_t len, uint8_t *reply,
-                             size_t cap, size_t *reply_len)
+tlpu_status tlpu_fail_transport(tlpu_status st, int code, const char *fmt, ...)
 {
-    *reply_len = tlpu_fw_handle(fw, req, len, reply, cap);
-    return *reply_len ? TLPU_OK : tlpu_fail(TLPU_ERR_INVALID_ARG, "reply buffer too small");
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g_err, sizeof g_err, fmt, ap);
+    va_end(ap);
+    g_transport_err = code;
+    return st;
+}
+
+tlpu_status tlpu_fw_exchange(struct tlpu_fw *fw, tlpu_xfer *x, size_t n, const tlpu_io *io)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (io->cancel && *io->cancel)
+            return tlpu_fail(TLPU_ERR_CANCELLED, "cancelled after %zu of %zu requests", i, n);
+        x[i].rep_len = tlpu_fw_handle(fw, x[i].req, x[i].len, x[i].rep, x[i].cap);
+        if (!x[i].rep_len)
+            return tlpu_fail(TLPU_ERR_INVALID_ARG, "reply buffer too small");
+    }
+    return TLPU_OK;
 }
 
 /* ---- URI parameters ---------------------------------------------------------------- */
@@ -104,14 +126,19 @@ typedef struct region {
     uint64_t addr, size;
 } region;
 
+/* packets per exchange for bulk copies: the transport may keep them all in flight */
+#define BATCH 32u
+
 struct tlpu_dev {
     const tlpu_transport *tr;
     void *ctx;
     uint32_t next_tag;
+    _Atomic int cancel; /* tlpu_cancel(): pending until a call returns CANCELLED */
     tlpu_dev_info info;
     region *used; /* allocations, sorted by address */
     size_t nused, capused;
     uint8_t req[TLPU_PROTO_MAX_PACKET], rep[TLPU_PROTO_MAX_PACKET];
+    uint8_t *breq, *brep; /* BATCH packets each, for bulk copies (allocated on first use) */
 };
 
 static const tlpu_transport *const k_transports[] = {&tlpu_transport_sim, &tlpu_transport_model,
@@ -146,39 +173,99 @@ static tlpu_status from_pst(uint32_t pst, uint8_t op)
     }
 }
 
+static uint32_t take_tag(tlpu_dev *dev)
+{
+    if (++dev->next_tag == 0) /* tag 0 answers unreadable requests: never use it */
+        dev->next_tag = 1;
+    return dev->next_tag;
+}
+
+/* Runs n sealed requests through the transport and checks every reply:
+ * framing, CRC, and that it answers its own request (tag and opcode).
+ * extra_ms: how much longer than a packet's round trip a reply may take. */
+static tlpu_status exchange(tlpu_dev *dev, tlpu_xfer *x, size_t n, unsigned extra_ms)
+{
+    if (dev->cancel) {
+        dev->cancel = 0;
+        return tlpu_fail(TLPU_ERR_CANCELLED, "cancelled before the request was sent");
+    }
+    tlpu_io io = {extra_ms, &dev->cancel, 0};
+    tlpu_status st = dev->tr->transact(dev->ctx, x, n, &io);
+    if (st == TLPU_ERR_CANCELLED)
+        dev->cancel = 0;
+    if (st != TLPU_OK)
+        return st;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t op = x[i].req[5];
+        const uint32_t tag = tlpu_get_u32(x[i].req + 8);
+        const uint8_t *rep = x[i].rep;
+        size_t rlen = x[i].rep_len;
+        tlpu_proto_hdr h;
+        if (rlen < TLPU_PROTO_HDR_BYTES)
+            return tlpu_fail(TLPU_ERR_PROTOCOL, "reply of %zu bytes is shorter than a header",
+                             rlen);
+        tlpu_proto_read_hdr(rep, &h);
+        if (h.magic != TLPU_PROTO_MAGIC || h.version != TLPU_PROTO_VERSION ||
+            h.length > TLPU_PROTO_MAX_PAYLOAD || rlen != TLPU_PROTO_HDR_BYTES + h.length ||
+            tlpu_proto_crc_of(rep, rlen) != h.crc || !(h.flags & TLPU_PROTO_FLAG_REPLY))
+            return tlpu_fail(TLPU_ERR_PROTOCOL, "malformed reply to opcode 0x%02x", op);
+        if (h.tag != tag || h.opcode != op)
+            return tlpu_fail(TLPU_ERR_PROTOCOL,
+                             "reply answers tag %u opcode 0x%02x, not %u 0x%02x", h.tag,
+                             h.opcode, tag, op);
+    }
+    return TLPU_OK;
+}
+
+/* Seals a request of opcode op with payload len bytes already at p + 24. */
+static void seal(tlpu_dev *dev, uint8_t *p, uint8_t op, uint32_t len)
+{
+    tlpu_proto_seal(p, op, 0, take_tag(dev), len, 0);
+}
+
 /* One request/reply exchange. The reply's payload is left in dev->rep + 24,
- * its length in *out_len (may be NULL). TLPU_ERR_PROTOCOL when the reply is
- * malformed or answers another request. */
-static tlpu_status transact(tlpu_dev *dev, uint8_t op, const void *payload, uint32_t len,
-                            uint32_t *out_len, uint32_t *pst_out)
+ * its length in *out_len (may be NULL); *pst_out gets its status. */
+static tlpu_status transact_wait(tlpu_dev *dev, uint8_t op, const void *payload, uint32_t len,
+                                 uint32_t *out_len, uint32_t *pst_out, unsigned extra_ms)
 {
     if (len > TLPU_PROTO_MAX_PAYLOAD)
         return tlpu_fail(TLPU_ERR_INVALID_ARG, "payload of %u bytes too large", len);
-    uint32_t tag = ++dev->next_tag;
     if (len)
         memcpy(dev->req + TLPU_PROTO_HDR_BYTES, payload, len);
-    tlpu_proto_seal(dev->req, op, 0, tag, len, 0);
-    size_t rlen = 0;
-    tlpu_status st = dev->tr->transact(dev->ctx, dev->req, TLPU_PROTO_HDR_BYTES + len, dev->rep,
-                                       sizeof dev->rep, &rlen);
+    seal(dev, dev->req, op, len);
+    tlpu_xfer x = {dev->req, TLPU_PROTO_HDR_BYTES + len, dev->rep, sizeof dev->rep, 0};
+    tlpu_status st = exchange(dev, &x, 1, extra_ms);
     if (st != TLPU_OK)
         return st;
     tlpu_proto_hdr h;
-    if (rlen < TLPU_PROTO_HDR_BYTES)
-        return tlpu_fail(TLPU_ERR_PROTOCOL, "reply of %zu bytes is shorter than a header", rlen);
     tlpu_proto_read_hdr(dev->rep, &h);
-    if (h.magic != TLPU_PROTO_MAGIC || h.version != TLPU_PROTO_VERSION ||
-        h.length > TLPU_PROTO_MAX_PAYLOAD || rlen != TLPU_PROTO_HDR_BYTES + h.length ||
-        tlpu_proto_crc_of(dev->rep, rlen) != h.crc || !(h.flags & TLPU_PROTO_FLAG_REPLY))
-        return tlpu_fail(TLPU_ERR_PROTOCOL, "malformed reply to opcode 0x%02x", op);
-    if (h.tag != tag || h.opcode != op)
-        return tlpu_fail(TLPU_ERR_PROTOCOL, "reply answers tag %u opcode 0x%02x, not %u 0x%02x",
-                         h.tag, h.opcode, tag, op);
     if (out_len)
         *out_len = h.length;
     if (pst_out)
         *pst_out = h.status;
     return from_pst(h.status, op);
+}
+
+static tlpu_status transact(tlpu_dev *dev, uint8_t op, const void *payload, uint32_t len,
+                            uint32_t *out_len, uint32_t *pst_out)
+{
+    return transact_wait(dev, op, payload, len, out_len, pst_out, 0);
+}
+
+/* the bulk-copy buffers */
+static tlpu_status batch_buffers(tlpu_dev *dev)
+{
+    if (dev->breq)
+        return TLPU_OK;
+    dev->breq = malloc((size_t)BATCH * TLPU_PROTO_MAX_PACKET);
+    dev->brep = malloc((size_t)BATCH * TLPU_PROTO_MAX_PACKET);
+    if (!dev->breq || !dev->brep) {
+        free(dev->breq);
+        free(dev->brep);
+        dev->breq = dev->brep = NULL;
+        return tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+    }
+    return TLPU_OK;
 }
 
 static const uint8_t *reply_payload(const tlpu_dev *dev)
@@ -266,6 +353,8 @@ void tlpu_close(tlpu_dev *dev)
         return;
     dev->tr->close(dev->ctx);
     free(dev->used);
+    free(dev->breq);
+    free(dev->brep);
     free(dev);
 }
 
@@ -348,16 +437,29 @@ tlpu_status tlpu_mem_write(tlpu_dev *dev, uint64_t addr, const void *src, size_t
     tlpu_status st = check_range(dev, addr, n, "tlpu_mem_write");
     if (st != TLPU_OK)
         return st;
-    uint8_t pl[TLPU_PROTO_MAX_PAYLOAD];
+    if (n && (st = batch_buffers(dev)) != TLPU_OK)
+        return st;
     const uint8_t *s = src;
     const size_t chunk = TLPU_PROTO_MAX_PAYLOAD - 8;
-    for (size_t off = 0; off < n; off += chunk) {
-        size_t c = n - off < chunk ? n - off : chunk;
-        tlpu_put_u64(pl, addr + off);
-        memcpy(pl + 8, s + off, c);
-        st = transact(dev, TLPU_PROTO_OP_MEM_WRITE, pl, (uint32_t)(8 + c), NULL, NULL);
-        if (st != TLPU_OK)
+    tlpu_xfer x[BATCH];
+    for (size_t off = 0; off < n;) {
+        /* up to BATCH packets at once: the transport may keep them all in flight */
+        size_t k = 0;
+        for (; k < BATCH && off < n; k++) {
+            size_t c = n - off < chunk ? n - off : chunk;
+            uint8_t *p = dev->breq + k * TLPU_PROTO_MAX_PACKET;
+            tlpu_put_u64(p + TLPU_PROTO_HDR_BYTES, addr + off);
+            memcpy(p + TLPU_PROTO_HDR_BYTES + 8, s + off, c);
+            seal(dev, p, TLPU_PROTO_OP_MEM_WRITE, (uint32_t)(8 + c));
+            x[k] = (tlpu_xfer){p, TLPU_PROTO_HDR_BYTES + 8 + c,
+                               dev->brep + k * TLPU_PROTO_MAX_PACKET, TLPU_PROTO_MAX_PACKET, 0};
+            off += c;
+        }
+        if ((st = exchange(dev, x, k, 0)) != TLPU_OK)
             return st;
+        for (size_t i = 0; i < k; i++)
+            if ((st = from_pst(tlpu_get_u32(x[i].rep + 16), TLPU_PROTO_OP_MEM_WRITE)) != TLPU_OK)
+                return st;
     }
     return TLPU_OK;
 }
@@ -369,19 +471,35 @@ tlpu_status tlpu_mem_read(tlpu_dev *dev, uint64_t addr, void *dst, size_t n)
     tlpu_status st = check_range(dev, addr, n, "tlpu_mem_read");
     if (st != TLPU_OK)
         return st;
+    if (n && (st = batch_buffers(dev)) != TLPU_OK)
+        return st;
     uint8_t *d = dst;
-    for (size_t off = 0; off < n; off += TLPU_PROTO_MAX_PAYLOAD) {
-        size_t c = n - off < TLPU_PROTO_MAX_PAYLOAD ? n - off : TLPU_PROTO_MAX_PAYLOAD;
-        uint8_t pl[12];
-        tlpu_put_u64(pl, addr + off);
-        tlpu_put_u32(pl + 8, (uint32_t)c);
-        uint32_t got = 0;
-        st = transact(dev, TLPU_PROTO_OP_MEM_READ, pl, sizeof pl, &got, NULL);
-        if (st != TLPU_OK)
+    tlpu_xfer x[BATCH];
+    size_t want[BATCH];
+    for (size_t off = 0; off < n;) {
+        size_t k = 0, start = off;
+        for (; k < BATCH && off < n; k++) {
+            size_t c = n - off < TLPU_PROTO_MAX_PAYLOAD ? n - off : TLPU_PROTO_MAX_PAYLOAD;
+            uint8_t *p = dev->breq + k * TLPU_PROTO_MAX_PACKET;
+            tlpu_put_u64(p + TLPU_PROTO_HDR_BYTES, addr + off);
+            tlpu_put_u32(p + TLPU_PROTO_HDR_BYTES + 8, (uint32_t)c);
+            seal(dev, p, TLPU_PROTO_OP_MEM_READ, 12);
+            x[k] = (tlpu_xfer){p, TLPU_PROTO_HDR_BYTES + 12,
+                               dev->brep + k * TLPU_PROTO_MAX_PACKET, TLPU_PROTO_MAX_PACKET, 0};
+            want[k] = c;
+            off += c;
+        }
+        if ((st = exchange(dev, x, k, 0)) != TLPU_OK)
             return st;
-        if (got != c)
-            return tlpu_fail(TLPU_ERR_PROTOCOL, "MEM_READ returned %u bytes, not %zu", got, c);
-        memcpy(d + off, reply_payload(dev), c);
+        for (size_t i = 0; i < k; i++) {
+            if ((st = from_pst(tlpu_get_u32(x[i].rep + 16), TLPU_PROTO_OP_MEM_READ)) != TLPU_OK)
+                return st;
+            if (x[i].rep_len != TLPU_PROTO_HDR_BYTES + want[i])
+                return tlpu_fail(TLPU_ERR_PROTOCOL, "MEM_READ returned %zu bytes, not %zu",
+                                 x[i].rep_len - TLPU_PROTO_HDR_BYTES, want[i]);
+            memcpy(d + start, x[i].rep + TLPU_PROTO_HDR_BYTES, want[i]);
+            start += want[i];
+        }
     }
     return TLPU_OK;
 }
@@ -433,8 +551,11 @@ tlpu_status tlpu_wait(tlpu_dev *dev, uint64_t timeout_us, tlpu_run_result *res)
         return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_wait: NULL device");
     uint8_t pl[4];
     tlpu_put_u32(pl, timeout_us > 0xFFFFFFFFu ? 0xFFFFFFFFu : (uint32_t)timeout_us);
-    uint32_t n = 0, pst = 0;
-    tlpu_status st = transact(dev, TLPU_PROTO_OP_WAIT, pl, sizeof pl, &n, &pst);
+    uint32_t n = 0, pst = 0xFFFFFFFFu; /* stays so when no reply came */
+    /* the device may take the whole timeout to answer (device time; on a
+     * board, about wall time) */
+    unsigned extra_ms = (unsigned)(timeout_us / 1000 > 86400000u ? 86400000u : timeout_us / 1000);
+    tlpu_status st = transact_wait(dev, TLPU_PROTO_OP_WAIT, pl, sizeof pl, &n, &pst, extra_ms);
     if (pst != TLPU_PST_OK && pst != TLPU_PST_DEVICE && pst != TLPU_PST_TIMEOUT)
         return st;
     if (n != TLPU_PROTO_DONE_BYTES)
@@ -482,15 +603,51 @@ tlpu_status tlpu_reset(tlpu_dev *dev)
     return transact(dev, TLPU_PROTO_OP_RESET, NULL, 0, NULL, NULL);
 }
 
-/* for the protocol tests (tests/e2e): one raw packet, one raw reply */
-tlpu_status tlpu_debug_raw(tlpu_dev *dev, const uint8_t *req, size_t len, uint8_t *reply,
-                           size_t cap, size_t *reply_len);
 tlpu_status tlpu_debug_raw(tlpu_dev *dev, const uint8_t *req, size_t len, uint8_t *reply,
                            size_t cap, size_t *reply_len)
 {
     if (!dev || (!req && len) || !reply || !reply_len)
         return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_debug_raw: NULL argument");
-    return dev->tr->transact(dev->ctx, req, len, reply, cap, reply_len);
+    tlpu_xfer x = {req, len, reply, cap, 0};
+    tlpu_io io = {0, &dev->cancel, 1};
+    tlpu_status st = dev->tr->transact(dev->ctx, &x, 1, &io);
+    *reply_len = x.rep_len;
+    return st;
+}
+
+void tlpu_cancel(tlpu_dev *dev)
+{
+    if (dev)
+        dev->cancel = 1;
+}
+
+tlpu_status tlpu_list_devices(const char *uri,
+                              void (*fn)(void *arg, const char *uri, const char *what),
+                              void *arg, int *count)
+{
+    if (!uri || !fn)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_list_devices: NULL argument");
+    const char *colon = strchr(uri, ':');
+    size_t slen = colon ? (size_t)(colon - uri) : strlen(uri);
+    for (size_t i = 0; i < sizeof k_transports / sizeof k_transports[0]; i++) {
+        const tlpu_transport *tr = k_transports[i];
+        if (strlen(tr->scheme) != slen || strncmp(tr->scheme, uri, slen) != 0)
+            continue;
+        if (!tr->list) { /* in-process: the one device is always there */
+            fn(arg, uri, tr->doc);
+            if (count)
+                *count = 1;
+            return TLPU_OK;
+        }
+        int n = tr->list(colon ? colon + 1 : "", fn, arg);
+        if (n < 0)
+            return (tlpu_status)n;
+        if (count)
+            *count = n;
+        return TLPU_OK;
+    }
+    return tlpu_fail(TLPU_ERR_INVALID_ARG, "device '%s': unknown transport (use sim:, model: or "
+                                           "usb:)", uri);
 }
 
 /* ---- BitLinear ------------------------------------------------------------------------------ */
@@ -621,6 +778,12 @@ tlpu_status tlpu_dev_bitlinear(tlpu_dev *dev, const tlpu_bitlinear_args *a,
         tlpu_fail(st, "the BitLinear did not finish (predicted %llu cycles)",
                   (unsigned long long)t.predicted_cycles);
         goto out;
+    }
+    if (st == TLPU_ERR_CANCELLED) { /* stop the program too; the message stays */
+        char msg[320];
+        snprintf(msg, sizeof msg, "%s", tlpu_last_error());
+        tlpu_reset(dev);
+        tlpu_fail(st, "%s", msg);
     }
     if (st != TLPU_OK)
         goto out;

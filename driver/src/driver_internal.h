@@ -8,6 +8,23 @@
 
 #include "tlpu/status.h"
 
+/* One request and the room for its reply. */
+typedef struct tlpu_xfer {
+    const uint8_t *req;
+    size_t len;
+    uint8_t *rep;
+    size_t cap;
+    size_t rep_len; /* set by the transport */
+} tlpu_xfer;
+
+/* How long a call may take, and how to stop it. */
+typedef struct tlpu_io {
+    unsigned extra_ms;           /* a reply may take this much longer (a WAIT's timeout) */
+    const _Atomic int *cancel;   /* nonzero: tlpu_cancel() was called: stop, CANCELLED */
+    int raw;                     /* tlpu_debug_raw: one request, its reply whatever it is
+                                    (no matching by tag, no retries) */
+} tlpu_io;
+
 /* One transport: a way to carry request packets to a device and replies
  * back. open() gets the URI's text after "scheme:". */
 typedef struct tlpu_transport {
@@ -15,9 +32,14 @@ typedef struct tlpu_transport {
     const char *doc; /* one line for `tlpu info` and errors */
     tlpu_status (*open)(const char *params, void **ctx);
     void (*close)(void *ctx);
-    /* sends one request packet and receives its reply (at most cap bytes) */
-    tlpu_status (*transact)(void *ctx, const uint8_t *req, size_t len, uint8_t *reply, size_t cap,
-                            size_t *reply_len);
+    /* sends the n requests in order and receives their n replies; a
+     * transport may keep several in flight. Each reply goes to its own
+     * x[i].rep; the driver checks each reply's framing and tag. */
+    tlpu_status (*transact)(void *ctx, tlpu_xfer *x, size_t n, const tlpu_io *io);
+    /* optional: lists the devices this transport can see, one line each
+     * ("URI  description"), calling fn for each; returns how many. */
+    int (*list)(const char *params, void (*fn)(void *arg, const char *uri, const char *what),
+                void *arg);
 } tlpu_transport;
 
 extern const tlpu_transport tlpu_transport_sim;
@@ -25,13 +47,16 @@ extern const tlpu_transport tlpu_transport_model;
 extern const tlpu_transport tlpu_transport_usb;
 
 struct tlpu_fw;
-/* The in-process transports' exchange: the packet straight into the firmware. */
-tlpu_status tlpu_fw_exchange(struct tlpu_fw *fw, const uint8_t *req, size_t len, uint8_t *reply,
-                             size_t cap, size_t *reply_len);
+/* The in-process transports' exchange: each packet straight into the
+ * firmware, the cancel flag checked between packets. */
+tlpu_status tlpu_fw_exchange(struct tlpu_fw *fw, tlpu_xfer *x, size_t n, const tlpu_io *io);
 
 /* Sets the thread's last-error message (printf-style); returns st. */
 tlpu_status tlpu_fail(tlpu_status st, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/* The same, keeping the transport's own error code (a libusb_error). */
+tlpu_status tlpu_fail_transport(tlpu_status st, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Parameters "k=v,k=v": calls fn for each pair; fn returns a status (with
  * tlpu_fail for a message). Empty text is no parameters. */

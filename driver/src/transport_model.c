@@ -136,12 +136,11 @@ static void model_close(void *ctx)
     free(d);
 }
 
-static tlpu_status model_transact(void *ctx, const uint8_t *req, size_t len, uint8_t *reply,
-                                size_t cap, size_t *reply_len)
+static tlpu_status model_transact(void *ctx, tlpu_xfer *x, size_t n, const tlpu_io *io)
 {
-    return tlpu_fw_exchange(&((model_dev *)ctx)->fw, req, len, reply, cap, reply_len);
+    return tlpu_fw_exchange(&((model_dev *)ctx)->fw, x, n, io);
 }
 
 const tlpu_transport tlpu_transport_model = {
     "model", "the functional C model of the core and the firmware, in this process", model_open,
-    model_close, model_transact};
+    model_close, model_transact, NULL};

@@ -182,12 +182,11 @@ static void sim_close(void *ctx)
     free(d);
 }
 
-static tlpu_status sim_transact(void *ctx, const uint8_t *req, size_t len, uint8_t *reply,
-                                size_t cap, size_t *reply_len)
+static tlpu_status sim_transact(void *ctx, tlpu_xfer *x, size_t n, const tlpu_io *io)
 {
-    return tlpu_fw_exchange(&((sim_dev *)ctx)->fw, req, len, reply, cap, reply_len);
+    return tlpu_fw_exchange(&((sim_dev *)ctx)->fw, x, n, io);
 }
 
 const tlpu_transport tlpu_transport_sim = {
     "sim", "the cycle-accurate Verilated core, DRAM model and firmware in this process",
-    sim_open, sim_close, sim_transact};
+    sim_open, sim_close, sim_transact, NULL};

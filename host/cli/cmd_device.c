@@ -35,6 +35,12 @@ static int open_dev(const char *cmd, const char *uri, tlpu_dev **d)
     return CLI_OK;
 }
 
+static void show_found(void *arg, const char *uri, const char *what)
+{
+    int *n = arg;
+    printf("%s %s\n    %s\n", (*n)++ ? "           " : "found      ", uri, what);
+}
+
 int cmd_info(int argc, char **argv)
 {
     const char *cmd = "info", *uri = NULL;
@@ -49,6 +55,17 @@ int cmd_info(int argc, char **argv)
             cli_error(cmd, "unknown option '%s'", argv[i]);
             return CLI_USAGE;
         }
+    }
+    if (uri && !json && strncmp(uri, "usb:", 4) == 0) {
+        /* every board that matches, then the one opened */
+        int shown = 0, count = 0;
+        tlpu_status st = tlpu_list_devices(uri, show_found, &shown, &count);
+        if (st != TLPU_OK) {
+            cli_error(cmd, "%s", tlpu_last_error());
+            return st == TLPU_ERR_INVALID_ARG ? CLI_USAGE : CLI_FAIL;
+        }
+        if (!count)
+            printf("found       no tlpu board\n");
     }
     tlpu_dev *d = NULL;
     int rc = open_dev(cmd, uri, &d);

@@ -27,6 +27,7 @@ static const struct status_text k_status[] = {
     {TLPU_ERR_NO_DEVICE, "TLPU_ERR_NO_DEVICE", "no such device, or the device went away"},
     {TLPU_ERR_BUSY, "TLPU_ERR_BUSY", "the device is busy running a program"},
     {TLPU_ERR_TRANSPORT, "TLPU_ERR_TRANSPORT", "the link to the device failed"},
+    {TLPU_ERR_CANCELLED, "TLPU_ERR_CANCELLED", "the call was cancelled"},
 };
 
 static const struct status_text *find(int status)

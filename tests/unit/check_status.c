@@ -20,6 +20,7 @@ static const struct {
     ENTRY(TLPU_ERR_NO_DEVICE),
     ENTRY(TLPU_ERR_BUSY),
     ENTRY(TLPU_ERR_TRANSPORT),
+    ENTRY(TLPU_ERR_CANCELLED),
 };
 #undef ENTRY
 #define N_EXPECTED ((int)(sizeof k_expected / sizeof k_expected[0]))

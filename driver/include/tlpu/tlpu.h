@@ -41,9 +41,30 @@ typedef struct tlpu_dev tlpu_dev;
 
 /* The message of the last failed call in this thread ("" if none). */
 const char *tlpu_last_error(void);
+/* The transport's own error code behind the last failure in this thread
+ * (for usb: a libusb_error such as LIBUSB_ERROR_PIPE), 0 when the failure
+ * did not come from the transport's library. */
+int tlpu_last_transport_error(void);
 
 tlpu_status tlpu_open(const char *uri, tlpu_dev **out);
+/* Closes the device; always safe, also after the device went away. */
 void tlpu_close(tlpu_dev *dev);
+
+/* Asks the device's call in progress (in another thread, or interrupted by
+ * a signal handler: this is async-signal-safe) to stop as soon as it can;
+ * that call returns TLPU_ERR_CANCELLED. A request made while no call runs
+ * cancels the next call. On usb: transfers in flight are cancelled. The
+ * device stays usable; a program started with tlpu_run keeps running
+ * (tlpu_reset stops it; tlpu_dev_bitlinear stops its own). */
+void tlpu_cancel(tlpu_dev *dev);
+
+/* Lists the devices a transport sees: for usb:[vid=,pid=,serial=,port=]
+ * every matching board (its URI and a description: product, serial, bus
+ * path, speed); for the in-process transports the one device they make.
+ * fn is called once per device; *count (may be NULL) gets how many. */
+tlpu_status tlpu_list_devices(const char *uri,
+                              void (*fn)(void *arg, const char *uri, const char *what),
+                              void *arg, int *count);
 
 typedef struct tlpu_dev_info {
     const char *transport;      /* "sim", "model", ... */
@@ -125,6 +146,13 @@ size_t tlpu_packed_row_bytes(unsigned fmt, uint32_t k);
  * be NULL. The device memory it uses is released before it returns. */
 tlpu_status tlpu_dev_bitlinear(tlpu_dev *dev, const tlpu_bitlinear_args *args,
                                tlpu_bitlinear_stats *stats);
+
+/* ---- debugging ------------------------------------------------------------------ */
+
+/* Sends one raw request packet (any bytes) and returns the raw reply, with
+ * no checks: for protocol tests and the USB device emulator. */
+tlpu_status tlpu_debug_raw(tlpu_dev *dev, const uint8_t *req, size_t len, uint8_t *reply,
+                           size_t cap, size_t *reply_len);
 
 #ifdef __cplusplus
 }

@@ -32,10 +32,11 @@ typedef enum tlpu_status {
     TLPU_ERR_NO_DEVICE = -14,  /* no such device, or it went away */
     TLPU_ERR_BUSY = -15,       /* the device is running a program */
     TLPU_ERR_TRANSPORT = -16,  /* the link to the device failed (the transport keeps its own code) */
+    TLPU_ERR_CANCELLED = -17,  /* the call was cancelled (tlpu_cancel) */
 } tlpu_status;
 
 /* Lowest (most negative) defined status; for iterating in tests. */
-#define TLPU_STATUS_MIN TLPU_ERR_TRANSPORT
+#define TLPU_STATUS_MIN TLPU_ERR_CANCELLED
 
 /* "TLPU_ERR_SHAPE" etc.; "TLPU_ERR_UNKNOWN" for values that are not a status. */
 const char *tlpu_status_name(int status);
