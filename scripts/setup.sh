@@ -19,6 +19,8 @@ PKGS=(
   libjansson-dev    # JSON: model descriptions, energy tables, reports
   gcc-riscv64-unknown-elf # cross-compiles the firmware for an RV32IMC microcontroller
   python3-jsonschema # the tests validate the report JSON against its schema
+  umockdev          # umockdev-wrapper: emulated USB boards for the usb: tests
+  libumockdev-dev   # the emulated boards' usbdevfs ioctl handler (sim/usbemu)
 )
 names=()
 for entry in "${PKGS[@]}"; do names+=("${entry%% *}"); done
