@@ -9,11 +9,11 @@ out=$(mktemp)
 err=$(mktemp)
 trap 'rm -f "$out" "$err"' EXIT
 
-# expect <exit code> <regex that stderr (code != 0) or stdout (code 0) must match> -- args...
-expect() {
-  local want=$1 pattern=$2
+# check <program> <exit code> <regex that stderr (code != 0) or stdout (code 0) must match> args...
+check() {
+  local prog=$1 want=$2 pattern=$3
   shift 3
-  timeout 120 "$TLPU" "$@" >"$out" 2>"$err"
+  timeout 120 "$prog" "$@" >"$out" 2>"$err"
   local got=$?
   local where=$out
   [ "$want" -ne 0 ] && where=$err
@@ -21,9 +21,15 @@ expect() {
     pass=$((pass + 1))
   else
     fail=$((fail + 1))
-    echo "FAIL: tlpu $* -> exit $got (want $want), output:" >&2
+    echo "FAIL: $(basename "$prog") $* -> exit $got (want $want), output:" >&2
     cat "$out" "$err" >&2
   fi
+}
+# expect <exit code> <regex> -- tlpu args...
+expect() {
+  local want=$1 pattern=$2
+  shift 3
+  check "$TLPU" "$want" "$pattern" "$@"
 }
 
 expect 2 'no command given' --
@@ -157,6 +163,26 @@ if command -v script >/dev/null 2>&1; then
     cat "$out" >&2
     fail=$((fail + 1))
   fi
+fi
+
+# emulated boards ($USBEMU is tlpu-usbemu): the usb: path from the shell
+# emu <exit code> <regex> tlpu-usbemu args...
+emu() {
+  check "$USBEMU" "$@"
+}
+if [ -n "${USBEMU:-}" ]; then
+  two=(--board model: --serial A1 --board sim:variant=small --serial B2 --super-speed --)
+  emu 0 'found +usb:vid=0x1209,pid=0x7470,port=1-1,serial=A1' "${two[@]}" "$TLPU" info --device usb:
+  emu 0 'serial B2, bus path 1-2, 5 Gb/s, USB 3.2' "${two[@]}" "$TLPU" info --device usb:
+  emu 0 'core +tlpu [0-9.]+: 4 x 20 lanes' "${two[@]}" "$TLPU" info --device usb:serial=B2
+  emu 0 '"transport": "usb", .*"rows": 32' "${two[@]}" "$TLPU" info --device usb:port=1-1 --json
+  emu 0 'exact: all 10240 outputs equal' -- "$TLPU" matmul --device usb: --m 16 --k 2560 --n 640
+  emu 2 'no tlpu board found .*none with that serial' -- "$TLPU" info --device usb:serial=ZZ
+  emu 2 "usb: inflight=0 \(1 .. 32\)" -- "$TLPU" info --device usb:inflight=0
+  emu 2 "tlpu-usbemu: unexpected argument '--bogus'" --bogus -- true
+  emu 2 'tlpu-usbemu: no command given' --board model:
+  emu 1 'tlpu-usbemu: board 1 \(sim:rows=7\)' --board sim:rows=7 -- true
+  emu 3 'boom' -- sh -c 'echo boom >&2; exit 3'
 fi
 
 echo "cli: $pass passed, $fail failed"

@@ -14,6 +14,11 @@
  *
  * TLPU_E2E_SHAPES=N sets the random sweep's size (the `long` label runs a
  * large one).
+ *
+ * With --usb (run under umockdev-wrapper) the whole suite runs over the usb:
+ * transport: every device a test opens becomes an emulated board
+ * (sim/usbemu) whose firmware drives that device, and the test talks to it
+ * through libusb, the board's USB glue and the firmware.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,15 +32,34 @@
 #include "tlpu/proto.h"
 #include "tlpu/rng.h"
 #include "tlpu/tlpu.h"
+#include "tlpu/usbemu.h"
 
-tlpu_status tlpu_debug_raw(tlpu_dev *dev, const uint8_t *req, size_t len, uint8_t *reply,
-                           size_t cap, size_t *reply_len);
+static int g_usb;             /* --usb: every device behind an emulated USB board */
+static tlpu_usbemu *g_bus;    /* made in each test's process */
+static int g_boards;
 
 static tlpu_dev *open_ok(const char *uri)
 {
     tlpu_dev *d = NULL;
+    char usb_uri[64];
+    if (g_usb) { /* plug in a board running this device; open it over USB */
+        if (!g_bus)
+            ck_assert_int_eq(tlpu_usbemu_new(&g_bus), TLPU_OK);
+        char serial[16];
+        snprintf(serial, sizeof serial, "e2e%d", ++g_boards);
+        tlpu_usbemu_board b = {uri, serial, g_boards % 2};
+        ck_assert_msg(tlpu_usbemu_plug(g_bus, &b, NULL) == TLPU_OK, "board %s: %s", uri,
+                      tlpu_last_error());
+        snprintf(usb_uri, sizeof usb_uri, "usb:serial=%s", serial);
+        uri = usb_uri;
+    }
     tlpu_status st = tlpu_open(uri, &d);
     ck_assert_msg(st == TLPU_OK, "open %s: %s", uri, tlpu_last_error());
+    if (g_usb) {
+        tlpu_dev_info in;
+        tlpu_get_info(d, &in);
+        ck_assert_str_eq(in.transport, "usb");
+    }
     return d;
 }
 
@@ -179,7 +203,8 @@ typedef struct raw_reply {
 
 static void raw(tlpu_dev *d, const uint8_t *req, size_t len, raw_reply *r)
 {
-    ck_assert_int_eq(tlpu_debug_raw(d, req, len, r->buf, sizeof r->buf, &r->len), TLPU_OK);
+    tlpu_status st = tlpu_debug_raw(d, req, len, r->buf, sizeof r->buf, &r->len);
+    ck_assert_msg(st == TLPU_OK, "raw packet of %zu bytes: %s", len, tlpu_last_error());
     ck_assert_uint_ge(r->len, TLPU_PROTO_HDR_BYTES);
     tlpu_proto_read_hdr(r->buf, &r->h);
     ck_assert_uint_eq(r->h.magic, TLPU_PROTO_MAGIC);
@@ -424,6 +449,10 @@ START_TEST(test_dequant_and_trace)
     ck_assert_int_eq(tlpu_dev_bitlinear(d, &a, NULL), TLPU_ERR_INVALID_ARG);
     case_free(&c);
     tlpu_close(d);
+    if (g_bus) { /* the board's core writes its trace when it is unplugged */
+        tlpu_usbemu_free(g_bus);
+        g_bus = NULL;
+    }
     struct stat st;
     ck_assert_int_eq(stat(path, &st), 0);
     ck_assert_int_gt(st.st_size, 1000); /* the FST file holds the run */
@@ -445,6 +474,14 @@ int main(int argc, char **argv)
     Suite *s = suite_create("e2e");
     TCase *tc = tcase_create("device");
     tcase_set_timeout(tc, 1800);
+    if (argc > 1 && strcmp(argv[1], "--usb") == 0) {
+        g_usb = 1;
+        argc--, argv++;
+        if (!tlpu_usbemu_preloaded()) {
+            fprintf(stderr, "check_e2e --usb: run it under umockdev-wrapper\n");
+            return 1;
+        }
+    }
     if (argc > 1 && strcmp(argv[1], "--long") == 0) {
         tcase_add_test(tc, test_long_sweep);
     } else {
