@@ -580,7 +580,7 @@ tlpu_status tlpu_usbemu_plug(tlpu_usbemu *e, const tlpu_usbemu_board *cfg, int *
     char text[1024];
     snprintf(text, sizeof text,
              "P: /devices/pci0000:00/0000:00:14.0/usb1/1-%d\n"
-             "N: bus/usb/001/%03d\n"
+             "N: bus/usb/001/%03d=00\n" /* a plain file: the ioctls go to the handler */
              "E: SUBSYSTEM=usb\n"
              "E: DEVTYPE=usb_device\n"
              "E: DRIVER=usb\n"
