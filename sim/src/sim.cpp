@@ -52,6 +52,11 @@ struct CoreT final : Core {
     }
     ~CoreT() override {
         if (tfp) tfp->close();
+        // Verilator 5.006 erases a model's scopes through the thread's current
+        // context, which is the last model created: make it this model's, or
+        // destroying models out of creation order locks a freed mutex
+        Verilated::threadContextp(&ctx);
+        m.reset();
     }
     void set_csr(bool valid, bool write, uint32_t addr, uint32_t wdata) override {
         m->csr_valid_i = valid;
