@@ -142,7 +142,7 @@ struct tlpu_dev {
 };
 
 static const tlpu_transport *const k_transports[] = {&tlpu_transport_sim, &tlpu_transport_model,
-                                                     &tlpu_transport_usb};
+                                                     &tlpu_transport_usb, &tlpu_transport_sc};
 
 static tlpu_status from_pst(uint32_t pst, uint8_t op)
 {
@@ -323,7 +323,7 @@ tlpu_status tlpu_open(const char *uri, tlpu_dev **out)
             tr = k_transports[i];
     if (!tr) {
         return tlpu_fail(TLPU_ERR_INVALID_ARG,
-                         "device '%s': unknown transport (use sim:, model: or usb:)", uri);
+                         "device '%s': unknown transport (use sim:, model:, usb: or sc:)", uri);
     }
     tlpu_dev *d = calloc(1, sizeof *d);
     if (!d)
@@ -615,6 +615,17 @@ tlpu_status tlpu_debug_raw(tlpu_dev *dev, const uint8_t *req, size_t len, uint8_
     return st;
 }
 
+tlpu_status tlpu_get_time(tlpu_dev *dev, tlpu_dev_time *t)
+{
+    if (!dev || !t)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_get_time: NULL argument");
+    if (!dev->tr->time)
+        return tlpu_fail(TLPU_ERR_UNSUPPORTED, "the %s: transport does not model time (sc: "
+                                               "does)", dev->tr->scheme);
+    memset(t, 0, sizeof *t);
+    return dev->tr->time(dev->ctx, t);
+}
+
 void tlpu_cancel(tlpu_dev *dev)
 {
     if (dev)
@@ -646,8 +657,8 @@ tlpu_status tlpu_list_devices(const char *uri,
             *count = n;
         return TLPU_OK;
     }
-    return tlpu_fail(TLPU_ERR_INVALID_ARG, "device '%s': unknown transport (use sim:, model: or "
-                                           "usb:)", uri);
+    return tlpu_fail(TLPU_ERR_INVALID_ARG, "device '%s': unknown transport (use sim:, model:, "
+                                           "usb: or sc:)", uri);
 }
 
 /* ---- BitLinear ------------------------------------------------------------------------------ */

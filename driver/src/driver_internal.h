@@ -8,6 +8,8 @@
 
 #include "tlpu/status.h"
 
+struct tlpu_dev_time;
+
 /* One request and the room for its reply. */
 typedef struct tlpu_xfer {
     const uint8_t *req;
@@ -40,11 +42,14 @@ typedef struct tlpu_transport {
      * ("URI  description"), calling fn for each; returns how many. */
     int (*list)(const char *params, void (*fn)(void *arg, const char *uri, const char *what),
                 void *arg);
+    /* optional: the simulated time since open (transports that model time) */
+    tlpu_status (*time)(void *ctx, struct tlpu_dev_time *t);
 } tlpu_transport;
 
 extern const tlpu_transport tlpu_transport_sim;
 extern const tlpu_transport tlpu_transport_model;
 extern const tlpu_transport tlpu_transport_usb;
+extern const tlpu_transport tlpu_transport_sc;
 
 struct tlpu_fw;
 /* The in-process transports' exchange: each packet straight into the

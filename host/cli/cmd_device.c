@@ -276,7 +276,11 @@ int cmd_matmul(int argc, char **argv)
     tlpu_bitlinear_args a = {(uint32_t)m, (uint32_t)k, (uint32_t)n, b.x, fmt, b.wp, b.y,
                              NULL, 0.0f, NULL, NULL};
     tlpu_bitlinear_stats s;
+    tlpu_dev_time t0, t1;
+    const int timed = tlpu_get_time(d, &t0) == TLPU_OK; /* sc: models the board's time */
     tlpu_status st = tlpu_dev_bitlinear(d, &a, &s);
+    if (timed)
+        tlpu_get_time(d, &t1);
     tlpu_dev_info in;
     tlpu_get_info(d, &in);
     tlpu_close(d);
@@ -341,6 +345,17 @@ int cmd_matmul(int argc, char **argv)
         else
             printf("  check        exact: all %llu outputs equal the C reference\n",
                    (unsigned long long)(m * n));
+        if (timed) {
+            double tot = t1.total_s - t0.total_s;
+            printf("  board time   %.1f us: link %.1f, firmware %.1f, DRAM %.1f, core %.1f us "
+                   "(%llu packets, %llu bytes on the link)\n",
+                   1e6 * tot, 1e6 * (t1.link_s - t0.link_s), 1e6 * (t1.fw_s - t0.fw_s),
+                   1e6 * (t1.dram_s - t0.dram_s), 1e6 * (t1.core_s - t0.core_s),
+                   (unsigned long long)(t1.packets - t0.packets),
+                   (unsigned long long)(t1.link_bytes - t0.link_bytes));
+            printf("  board energy link %.3g J, DRAM (firmware DMA) %.3g J\n",
+                   t1.link_j - t0.link_j, t1.dram_j - t0.dram_j);
+        }
     }
     mm_free(&b);
     return bad ? CLI_FAIL : CLI_OK;

@@ -165,6 +165,12 @@ if command -v script >/dev/null 2>&1; then
   fi
 fi
 
+# the board as a SystemC platform: same result, plus the board's time
+expect 0 'board time +[0-9.]+ us: link [0-9.]+, firmware [0-9.]+, DRAM [0-9.]+, core [0-9.]+ us' -- matmul --device sc:variant=small,link=usb2 --m 3 --k 200 --n 40
+expect 0 'exact: all 120 outputs' -- matmul --device sc:variant=small,dram=lpddr5 --m 3 --k 200 --n 40
+expect 2 "sc: unknown link preset 'usb9' \(usb2, usb3, pcie3x4\)" -- info --device sc:link=usb9
+expect 2 'sc: link_bw=0 is not a number' -- info --device sc:link_bw=0
+
 # emulated boards ($USBEMU is tlpu-usbemu): the usb: path from the shell
 # emu <exit code> <regex> tlpu-usbemu args...
 emu() {

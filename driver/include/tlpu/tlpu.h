@@ -15,7 +15,14 @@
  *                    queue=, burst=, latency=, dram=
  *   usb:[k=v,...]    a board over USB through libusb. Keys: vid=, pid=
  *                    (default 1209:7470), serial=, port=BUS-PORT.PORT...,
- *                    timeout= (ms per transfer)
+ *                    timeout= (ms per transfer), retries=, inflight=
+ *   sc:[k=v,...]     the board as a SystemC/TLM-2.0 platform: host link,
+ *                    firmware, DRAM and the Verilated core; the same bits
+ *                    and core cycles as sim:, and simulated time
+ *                    (tlpu_get_time). Keys: link=usb2|usb3|pcie3x4,
+ *                    dram=ddr4-3200|lpddr5, link_bw=, link_latency=,
+ *                    dram_bw=, dram_latency=, variant=, clock=, fw=, poll=,
+ *                    quantum=, dram_size=
  * Every call talks to the device only through the wire protocol
  * (tlpu/proto.h): the same calls give the same bits on every transport.
  *
@@ -76,6 +83,20 @@ typedef struct tlpu_dev_info {
 } tlpu_dev_info;
 
 tlpu_status tlpu_get_info(tlpu_dev *dev, tlpu_dev_info *info);
+
+/* Simulated time since the device was opened, for transports that model it
+ * (sc:; the others: TLPU_ERR_UNSUPPORTED). total = link + firmware + DRAM +
+ * core, where core is the time the firmware spent on CSR accesses and
+ * waiting for the core; energies from the link's and DRAM's per-bit costs. */
+typedef struct tlpu_dev_time {
+    double total_s, link_s, fw_s, dram_s, core_s;
+    double link_j, dram_j;
+    uint64_t link_bytes;  /* on the wire, framing included */
+    uint64_t dram_bytes;  /* the firmware's DMA */
+    uint64_t packets;     /* requests answered */
+} tlpu_dev_time;
+
+tlpu_status tlpu_get_time(tlpu_dev *dev, tlpu_dev_time *t);
 
 /* ---- device memory ---------------------------------------------------------- */
 
