@@ -58,9 +58,10 @@ struct Acct {
 };
 
 // The core's CSR port: steps the core up to the access's time first. While
-// the core is known to be idle (the last STATUS read said not BUSY and no
-// CSR was written since) nothing in it changes - every counter counts only
-// while a program runs - so those cycles are skipped, not simulated.
+// the core is idle (not BUSY, and no CSR written since that was seen) nothing
+// in it changes - every counter counts only while a program runs - so those
+// cycles are skipped, not simulated. Stepping a running core, it looks at
+// STATUS every kChunk cycles to notice the program's end.
 struct Core : sc_module {
     tlpu_sim *sim;
     tlm_utils::simple_target_socket<Core> csr;
@@ -68,6 +69,7 @@ struct Core : sc_module {
     int64_t cycle0;   // the core's cycle at SystemC time 0 (shifted by skipped idle cycles)
     bool idle = true; // after reset, before any START
     uint64_t skipped = 0;
+    static constexpr int64_t kChunk = 1024;
 
     Core(sc_module_name n, tlpu_sim *s, sc_time p)
         : sc_module(n), sim(s), csr("csr"), period(p), cycle0((int64_t)tlpu_sim_cycle(s))
@@ -81,11 +83,22 @@ struct Core : sc_module {
         const int64_t now = (int64_t)tlpu_sim_cycle(sim), target = cycle0 + ticks;
         if (target <= now)
             return;
-        if (idle) {
-            skipped += (uint64_t)(target - now);
-            cycle0 = now - ticks;
-        } else {
-            tlpu_sim_step(sim, (uint64_t)(target - now));
+        int64_t at = now;
+        while (!idle && at < target) {
+            /* step in chunks, the last cycle of each reading STATUS (a read
+             * changes nothing in the core): once the program has ended, the
+             * rest of the stretch is idle and skipped */
+            const int64_t chunk = target - at < kChunk ? target - at : kChunk;
+            if (chunk > 1)
+                tlpu_sim_step(sim, (uint64_t)(chunk - 1));
+            uint32_t v = 1;
+            if (tlpu_sim_csr_read(sim, TLPU_CSR_STATUS, &v) == TLPU_OK)
+                idle = !(v & 1);
+            at = (int64_t)tlpu_sim_cycle(sim);
+        }
+        if (at < target) {
+            skipped += (uint64_t)(target - at);
+            cycle0 = at - ticks;
         }
     }
 
