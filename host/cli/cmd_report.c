@@ -249,7 +249,18 @@ static int simulate_layer(const char *cmd, tlpu_dev *dev, const char *uri, tlpu_
         }
     tlpu_bitlinear_args a = {L->m, L->k, L->n, x, L->fmt, wp, y, NULL, 0.0f, NULL, &plan->sched};
     tlpu_bitlinear_stats s;
+    tlpu_dev_time t0, t1;
+    L->has_board = tlpu_get_time(dev, &t0) == TLPU_OK; /* sc: models the board's time */
     tlpu_status st = tlpu_dev_bitlinear(dev, &a, &s);
+    if (st == TLPU_OK && L->has_board && tlpu_get_time(dev, &t1) == TLPU_OK) {
+        L->board_s = t1.total_s - t0.total_s;
+        L->link_s = t1.link_s - t0.link_s;
+        L->fw_s = t1.fw_s - t0.fw_s;
+        L->dram_s = t1.dram_s - t0.dram_s;
+        L->core_s = t1.core_s - t0.core_s;
+        L->link_j = t1.link_j - t0.link_j;
+        L->dram_j = t1.dram_j - t0.dram_j;
+    }
     if (st != TLPU_OK) {
         cli_error(cmd, "%s %s %ux%ux%u on %s: %s", L->name, L->phase, L->m, L->k, L->n, uri,
                   tlpu_last_error());

@@ -691,6 +691,32 @@ static void print_layers(FILE *f, const tlpu_report *r, int p)
     }
     tbl_print(f, t);
     free(t);
+    int nboard = 0;
+    for (uint32_t i = 0; i < r->nlayers; i++)
+        nboard += layer_phase(&r->layer[i]) == p && r->layer[i].simulated &&
+                  r->layer[i].has_board;
+    if (!nboard)
+        return;
+    put_wrapped(f, 2, 4, "the board's time for one such call (sc:): its weights, activations "
+                         "and program over the link, the run, the results back; us");
+    t = tbl_new(4, 0, "lrrrrrrr");
+    if (!t)
+        return;
+    tbl_head(t, "layer", "board us", "link", "firmware", "DRAM", "core", "link uJ", "DRAM uJ");
+    for (uint32_t i = 0; i < r->nlayers; i++) {
+        const tlpu_report_layer *l = &r->layer[i];
+        if (layer_phase(l) != p || !l->simulated || !l->has_board)
+            continue;
+        char name[sizeof l->name + 1], c[7][32];
+        term_clean(name, l->name, sizeof l->name);
+        const double v[7] = {1e6 * l->board_s, 1e6 * l->link_s, 1e6 * l->fw_s, 1e6 * l->dram_s,
+                             1e6 * l->core_s, 1e6 * l->link_j, 1e6 * l->dram_j};
+        for (int j = 0; j < 7; j++)
+            snprintf(c[j], sizeof c[j], "%.1f", v[j]);
+        tbl_row(t, name, c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+    }
+    tbl_print(f, t);
+    free(t);
 }
 
 static void print_phase(FILE *f, const tlpu_report *r, int p)
@@ -991,6 +1017,17 @@ static void jw_layer(jw *w, const tlpu_report_layer *l)
         jw_bool(w, "cycles_equal", l->sim_cycles == l->cycles);
         jw_bool(w, "sim_exact", l->sim_exact);
         jw_bool(w, "sim_counters_agree", l->sim_counters_agree);
+        if (l->has_board) {
+            jw_open(w, "board", '{');
+            jw_num(w, "total_s", l->board_s);
+            jw_num(w, "link_s", l->link_s);
+            jw_num(w, "firmware_s", l->fw_s);
+            jw_num(w, "dram_s", l->dram_s);
+            jw_num(w, "core_s", l->core_s);
+            jw_num(w, "link_j", l->link_j);
+            jw_num(w, "dram_j", l->dram_j);
+            jw_close(w, '}');
+        }
         jw_close(w, '}');
     } else {
         jw_pre(w, "simulation");
@@ -1949,6 +1986,34 @@ static void html_phase(FILE *f, const tlpu_report *r, int p)
              l->sim_exact ? "exact" : "WRONG");
         x_el(f, "td", l->sim_counters_agree ? "class=\"ok\"" : "class=\"bad\"",
              l->sim_counters_agree ? "agree" : "DIFFER");
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n", f);
+    int nboard = 0;
+    for (uint32_t i = 0; i < r->nlayers; i++)
+        nboard += layer_phase(&r->layer[i]) == p && r->layer[i].simulated &&
+                  r->layer[i].has_board;
+    if (!nboard)
+        return;
+    x_el(f, "p", NULL, "The board's time for one such call (sc:): its weights, activations and "
+                       "program over the link, the run, the results back.");
+    fputs("<table>\n", f);
+    thead(f, "lrrrrrrr", "layer", "board \xC2\xB5s", "link", "firmware", "DRAM", "core",
+          "link \xC2\xB5J", "DRAM \xC2\xB5J");
+    for (uint32_t i = 0; i < r->nlayers; i++) {
+        const tlpu_report_layer *l = &r->layer[i];
+        if (layer_phase(l) != p || !l->simulated || !l->has_board)
+            continue;
+        fputs("<tr><td>", f);
+        x_esc(f, l->name, sizeof l->name);
+        fputs("</td>", f);
+        const double v[7] = {1e6 * l->board_s, 1e6 * l->link_s, 1e6 * l->fw_s, 1e6 * l->dram_s,
+                             1e6 * l->core_s, 1e6 * l->link_j, 1e6 * l->dram_j};
+        for (int j = 0; j < 7; j++) {
+            char c[32];
+            snprintf(c, sizeof c, "%.1f", v[j]);
+            tdn(f, c);
+        }
         fputs("</tr>\n", f);
     }
     fputs("</tbody>\n</table>\n", f);

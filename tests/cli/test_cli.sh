@@ -129,9 +129,18 @@ else
 fi
 expect 2 "--simulate: 'attn' names no layer" -- sim --model "$tmp/tiny.json" --device sim:variant=small --simulate attn
 expect 0 'mlp +sim:variant=small +[0-9,]+ +[0-9,]+ +equal +exact +agree' -- sim --model "$tmp/tiny.json" --device sim:variant=small --prefill 5 --decode 3 --json "$tmp/tiny.out.json" --html "$tmp/tiny.out.html"
+# on sc: the report adds the board's time of each simulated call, in every format
+expect 0 'mlp +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$' -- sim --model "$tmp/tiny.json" --device sc:variant=small,link=usb2 --prefill 5 --decode 3 --json "$tmp/tinysc.json" --html "$tmp/tinysc.html"
+if grep -q '"firmware_s"' "$tmp/tinysc.json" && grep -q 'board \xC2\xB5s\|board µs' "$tmp/tinysc.html"; then
+  pass=$((pass + 1))
+else
+  echo "FAIL: the sc: report files lack the board's time" >&2
+  fail=$((fail + 1))
+fi
 # the files validate: JSON against docs/report.schema.json, the page as XML with its SVGs
 here=$(cd "$(dirname "$0")/../.." && pwd)
-for pair in "$tmp/tiny.out.json $tmp/tiny.out.html" "$tmp/r8b.json $tmp/r8b.html"; do
+for pair in "$tmp/tiny.out.json $tmp/tiny.out.html" "$tmp/r8b.json $tmp/r8b.html" \
+            "$tmp/tinysc.json $tmp/tinysc.html"; do
   # shellcheck disable=SC2086
   if python3 "$here/tests/report/validate_report.py" --schema "$here/docs/report.schema.json" \
        --pair $pair >"$out" 2>&1; then

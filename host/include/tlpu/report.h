@@ -45,6 +45,12 @@ typedef struct tlpu_report_layer {
     uint64_t sim_cycles;    /* CYCLES the device reported */
     int sim_exact;          /* the outputs equal the C reference bit for bit */
     int sim_counters_agree; /* every data-independent counter equals the model's */
+    /* the board's time for that one call, on a device that models it (sc:):
+     * the weights, activations and program go over the link, the program
+     * runs, the results come back */
+    int has_board;
+    double board_s, link_s, fw_s, dram_s, core_s; /* board = link + fw + dram + core */
+    double link_j, dram_j;
 } tlpu_report_layer;
 
 /* Totals of one phase over the whole model. */
