@@ -15,6 +15,9 @@
  * TLPU_E2E_SHAPES=N sets the random sweep's size (the `long` label runs a
  * large one).
  *
+ * With --sc the protocol abuse and the API errors run on the SystemC board
+ * (sc:, the same core variant and memory size).
+ *
  * With --usb (run under umockdev-wrapper) the whole suite runs over the usb:
  * transport: every device a test opens becomes an emulated board
  * (sim/usbemu) whose firmware drives that device, and the test talks to it
@@ -34,6 +37,7 @@
 #include "tlpu/tlpu.h"
 #include "tlpu/usbemu.h"
 
+static int g_sc;              /* --sc: every device is the SystemC board (sc:) */
 static int g_usb;             /* --usb: every device behind an emulated USB board */
 static tlpu_usbemu *g_bus;    /* made in each test's process */
 static int g_boards;
@@ -52,6 +56,18 @@ static tlpu_dev *open_ok(const char *uri)
                       tlpu_last_error());
         snprintf(usb_uri, sizeof usb_uri, "usb:serial=%s", serial);
         uri = usb_uri;
+    }
+    char sc_uri[128];
+    if (g_sc) {
+        /* the same core variant and memory size on the SystemC board, with a
+         * link as quick as a function call (the API test expects a program it
+         * has just started to be still running when the next request comes) */
+        const char *v = strstr(uri, "variant="), *m = strstr(uri, "dram=");
+        snprintf(sc_uri, sizeof sc_uri, "sc:link=pcie3x4,link_latency=0,fw=0,variant=%.*s%s%.*s",
+                 v ? (int)strcspn(v + 8, ",") : 7,
+                 v ? v + 8 : "default", m ? ",dram_size=" : "", m ? (int)strcspn(m + 5, ",") : 0,
+                 m ? m + 5 : "");
+        uri = sc_uri;
     }
     tlpu_status st = tlpu_open(uri, &d);
     ck_assert_msg(st == TLPU_OK, "open %s: %s", uri, tlpu_last_error());
@@ -481,6 +497,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "check_e2e --usb: run it under umockdev-wrapper\n");
             return 1;
         }
+    }
+    if (argc > 1 && strcmp(argv[1], "--sc") == 0) {
+        /* the firmware's abuse and the API's errors on the SystemC board */
+        g_sc = 1;
+        tcase_add_test(tc, test_protocol_abuse);
+        tcase_add_test(tc, test_api_errors);
+        suite_add_tcase(s, tc);
+        return test_run_suite(s);
     }
     if (argc > 1 && strcmp(argv[1], "--long") == 0) {
         tcase_add_test(tc, test_long_sweep);
