@@ -689,143 +689,192 @@ static void bl_release(tlpu_dev *dev, bl_mem *m)
         tlpu_mem_free(dev, m->prog);
 }
 
-tlpu_status tlpu_dev_bitlinear(tlpu_dev *dev, const tlpu_bitlinear_args *a,
-                               tlpu_bitlinear_stats *stats)
-{
-    if (!dev || !a || !a->x || !a->w || !a->y)
-        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_dev_bitlinear: NULL argument");
-    if (a->m == 0 || a->k == 0 || a->n == 0)
-        return tlpu_fail(TLPU_ERR_SHAPE, "tlpu_dev_bitlinear: %ux%ux%u has a zero dimension",
-                         a->m, a->k, a->n);
-    if (a->fmt != TLPU_FMT_PACK2 && a->fmt != TLPU_FMT_PACK3)
-        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_dev_bitlinear: unknown weight format %u",
-                         a->fmt);
-    if (!(dev->info.formats & (1u << a->fmt)))
-        return tlpu_fail(TLPU_ERR_UNSUPPORTED, "the device does not take weight format %u",
-                         a->fmt);
-    if (a->y_f && !a->x_scale)
-        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_dev_bitlinear: y_f needs x_scale");
-    const tlpu_hw *hw = &dev->info.hw;
-    const size_t m = a->m, k = a->k, n = a->n, rb = tlpu_packed_row_bytes(a->fmt, a->k);
-
+struct tlpu_dev_layer {
+    tlpu_dev *dev;
+    uint32_t m, k, n;
+    unsigned fmt;
     tlpu_tiling t;
-    tlpu_status st = tlpu_tile_bitlinear_effort(hw, a->m, a->k, a->n, a->fmt,
-                                                dev->info.mem_latency,
-                                                a->sched ? TLPU_TILE_NONE : TLPU_TILE_FULL, &t);
-    if (st != TLPU_OK)
-        return tlpu_fail(st, "no schedule for %zux%zux%zu on this core: %s", m, k, n,
-                         tlpu_strerror(st));
-    if (a->sched && (st = tlpu_tiling_schedule(hw, &t, a->sched)) != TLPU_OK)
-        return tlpu_fail(st, "the given schedule does not suit %zux%zux%zu on this core", m, k,
-                         n);
     tlpu_bitlinear_addrs ad;
-    ad.act_stride = tlpu_act_stride(hw, a->k);
-    ad.out_stride = tlpu_out_stride(hw, a->n);
-    if ((uint64_t)m * ad.act_stride + (uint64_t)m * ad.out_stride + t.weight_bytes >
-        dev->info.dram_size)
-        return tlpu_fail(TLPU_ERR_NOMEM, "%zux%zux%zu does not fit the device memory", m, k, n);
+    bl_mem mem;
+    uint32_t insns;
+    uint8_t *xs, *ys; /* strided staging for activations and outputs */
+};
 
-    /* host-side buffers: trits, the weight image, strided activations */
-    int8_t *trits = malloc(n * k);
-    uint8_t *img = malloc(t.weight_bytes);
-    uint8_t *xs = calloc(m, ad.act_stride);
-    uint8_t *ys = malloc(m * ad.out_stride);
+void tlpu_dev_layer_free(tlpu_dev_layer *L)
+{
+    if (!L)
+        return;
+    bl_release(L->dev, &L->mem);
+    free(L->xs);
+    free(L->ys);
+    free(L);
+}
+
+tlpu_status tlpu_dev_layer_load(tlpu_dev *dev, uint32_t m, uint32_t k, uint32_t n, unsigned fmt,
+                                const uint8_t *w, const tlpu_schedule *sched,
+                                tlpu_dev_layer **out)
+{
+    if (!dev || !w || !out)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_dev_layer_load: NULL argument");
+    if (m == 0 || k == 0 || n == 0)
+        return tlpu_fail(TLPU_ERR_SHAPE, "BitLinear %ux%ux%u has a zero dimension", m, k, n);
+    if (fmt != TLPU_FMT_PACK2 && fmt != TLPU_FMT_PACK3)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "unknown weight format %u", fmt);
+    if (!(dev->info.formats & (1u << fmt)))
+        return tlpu_fail(TLPU_ERR_UNSUPPORTED, "the device does not take weight format %u", fmt);
+    const tlpu_hw *hw = &dev->info.hw;
+    const size_t rb = tlpu_packed_row_bytes(fmt, k);
+    tlpu_dev_layer *L = calloc(1, sizeof *L);
+    if (!L)
+        return tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+    L->dev = dev;
+    L->m = m, L->k = k, L->n = n, L->fmt = fmt;
+    tlpu_status st = tlpu_tile_bitlinear_effort(hw, m, k, n, fmt, dev->info.mem_latency,
+                                                sched ? TLPU_TILE_NONE : TLPU_TILE_FULL, &L->t);
+    if (st != TLPU_OK) {
+        free(L);
+        return tlpu_fail(st, "no schedule for %ux%ux%u on this core: %s", m, k, n,
+                         tlpu_strerror(st));
+    }
+    if (sched && (st = tlpu_tiling_schedule(hw, &L->t, sched)) != TLPU_OK) {
+        free(L);
+        return tlpu_fail(st, "the given schedule does not suit %ux%ux%u on this core", m, k, n);
+    }
+    L->ad.act_stride = tlpu_act_stride(hw, k);
+    L->ad.out_stride = tlpu_out_stride(hw, n);
+    if ((uint64_t)m * L->ad.act_stride + (uint64_t)m * L->ad.out_stride + L->t.weight_bytes >
+        dev->info.dram_size) {
+        free(L);
+        return tlpu_fail(TLPU_ERR_NOMEM, "%ux%ux%u does not fit the device memory", m, k, n);
+    }
+    /* host-side buffers: trits and the weight image (only while loading) */
+    int8_t *trits = malloc((size_t)n * k);
+    uint8_t *img = malloc(L->t.weight_bytes);
+    L->xs = calloc(m, L->ad.act_stride);
+    L->ys = malloc((size_t)m * L->ad.out_stride);
     tlpu_program prog;
     tlpu_program_init(&prog);
-    bl_mem mem;
-    memset(&mem, 0, sizeof mem);
-    if (!trits || !img || !xs || !ys) {
+    if (!trits || !img || !L->xs || !L->ys) {
         st = tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
         goto out;
     }
     for (size_t r = 0; r < n && st == TLPU_OK; r++) {
-        st = a->fmt == TLPU_FMT_PACK2 ? tlpu_unpack2(a->w + r * rb, rb, k, trits + r * k)
-                                      : tlpu_unpack3(a->w + r * rb, rb, k, trits + r * k);
+        st = fmt == TLPU_FMT_PACK2 ? tlpu_unpack2(w + r * rb, rb, k, trits + r * k)
+                                   : tlpu_unpack3(w + r * rb, rb, k, trits + r * k);
         if (st != TLPU_OK)
             tlpu_fail(st, "weight row %zu: not valid %s bytes", r,
-                      a->fmt == TLPU_FMT_PACK2 ? "2-bit" : "base-3");
+                      fmt == TLPU_FMT_PACK2 ? "2-bit" : "base-3");
     }
     if (st != TLPU_OK)
         goto out;
-    st = tlpu_weights_image(hw, &t, trits, img, t.weight_bytes);
-    if (st != TLPU_OK) {
+    if ((st = tlpu_weights_image(hw, &L->t, trits, img, L->t.weight_bytes)) != TLPU_OK) {
         tlpu_fail(st, "weight image: %s", tlpu_strerror(st));
         goto out;
     }
-    for (size_t r = 0; r < m; r++)
-        memcpy(xs + r * ad.act_stride, a->x + r * k, k);
-
-    if ((st = tlpu_mem_alloc(dev, t.weight_bytes, &mem.w)) != TLPU_OK)
+    bl_mem *mem = &L->mem;
+    if ((st = tlpu_mem_alloc(dev, L->t.weight_bytes, &mem->w)) != TLPU_OK)
         goto out;
-    mem.have_w = 1;
-    if ((st = tlpu_mem_alloc(dev, (uint64_t)m * ad.act_stride, &mem.x)) != TLPU_OK)
+    mem->have_w = 1;
+    if ((st = tlpu_mem_alloc(dev, (uint64_t)m * L->ad.act_stride, &mem->x)) != TLPU_OK)
         goto out;
-    mem.have_x = 1;
-    if ((st = tlpu_mem_alloc(dev, (uint64_t)m * ad.out_stride, &mem.y)) != TLPU_OK)
+    mem->have_x = 1;
+    if ((st = tlpu_mem_alloc(dev, (uint64_t)m * L->ad.out_stride, &mem->y)) != TLPU_OK)
         goto out;
-    mem.have_y = 1;
-    ad.weights = mem.w;
-    ad.act = mem.x;
-    ad.out = mem.y;
-    st = tlpu_compile_bitlinear(hw, &t, &ad, &prog);
-    if (st != TLPU_OK) {
+    mem->have_y = 1;
+    L->ad.weights = mem->w;
+    L->ad.act = mem->x;
+    L->ad.out = mem->y;
+    if ((st = tlpu_compile_bitlinear(hw, &L->t, &L->ad, &prog)) != TLPU_OK) {
         tlpu_fail(st, "compiling the program: %s", tlpu_strerror(st));
         goto out;
     }
-    if ((st = tlpu_mem_alloc(dev, tlpu_program_bytes(&prog), &mem.prog)) != TLPU_OK)
+    if ((st = tlpu_mem_alloc(dev, tlpu_program_bytes(&prog), &mem->prog)) != TLPU_OK)
         goto out;
-    mem.have_prog = 1;
-    if ((st = tlpu_mem_write(dev, mem.w, img, t.weight_bytes)) != TLPU_OK ||
-        (st = tlpu_mem_write(dev, mem.x, xs, m * ad.act_stride)) != TLPU_OK ||
-        (st = tlpu_mem_write(dev, mem.prog, prog.insns, tlpu_program_bytes(&prog))) != TLPU_OK ||
+    mem->have_prog = 1;
+    L->insns = (uint32_t)prog.n;
+    if ((st = tlpu_mem_write(dev, mem->w, img, L->t.weight_bytes)) != TLPU_OK ||
+        (st = tlpu_mem_write(dev, mem->prog, prog.insns, tlpu_program_bytes(&prog))) != TLPU_OK)
+        goto out;
+out:
+    tlpu_program_free(&prog);
+    free(trits);
+    free(img);
+    if (st != TLPU_OK) {
+        tlpu_dev_layer_free(L);
+        return st;
+    }
+    *out = L;
+    return TLPU_OK;
+}
+
+tlpu_status tlpu_dev_layer_run(tlpu_dev_layer *L, const int8_t *x, int32_t *y, float *y_f,
+                               float w_scale, const float *x_scale, tlpu_bitlinear_stats *stats)
+{
+    if (!L || !x || !y)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_dev_layer_run: NULL argument");
+    if (y_f && !x_scale)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_dev_layer_run: y_f needs x_scale");
+    tlpu_dev *dev = L->dev;
+    const tlpu_hw *hw = &dev->info.hw;
+    const size_t m = L->m, k = L->k, n = L->n;
+    for (size_t r = 0; r < m; r++)
+        memcpy(L->xs + r * L->ad.act_stride, x + r * k, k);
+    tlpu_status st;
+    if ((st = tlpu_mem_write(dev, L->mem.x, L->xs, m * L->ad.act_stride)) != TLPU_OK ||
         (st = tlpu_counters_reset(dev)) != TLPU_OK ||
-        (st = tlpu_run(dev, mem.prog, (uint32_t)prog.n)) != TLPU_OK)
-        goto out;
+        (st = tlpu_run(dev, L->mem.prog, L->insns)) != TLPU_OK)
+        return st;
     /* device time: the predicted cycles at 1 GHz, ten times over, plus 1 s */
     tlpu_run_result rr;
-    st = tlpu_wait(dev, t.predicted_cycles / 100 + 1000000, &rr);
+    st = tlpu_wait(dev, L->t.predicted_cycles / 100 + 1000000, &rr);
     if (st == TLPU_ERR_TIMEOUT) {
         tlpu_reset(dev);
-        tlpu_fail(st, "the BitLinear did not finish (predicted %llu cycles)",
-                  (unsigned long long)t.predicted_cycles);
-        goto out;
+        return tlpu_fail(st, "the BitLinear did not finish (predicted %llu cycles)",
+                         (unsigned long long)L->t.predicted_cycles);
     }
     if (st == TLPU_ERR_CANCELLED) { /* stop the program too; the message stays */
         char msg[320];
         snprintf(msg, sizeof msg, "%s", tlpu_last_error());
         tlpu_reset(dev);
-        tlpu_fail(st, "%s", msg);
+        return tlpu_fail(st, "%s", msg);
     }
     if (st != TLPU_OK)
-        goto out;
-    if ((st = tlpu_mem_read(dev, mem.y, ys, m * ad.out_stride)) != TLPU_OK)
-        goto out;
+        return st;
+    if ((st = tlpu_mem_read(dev, L->mem.y, L->ys, m * L->ad.out_stride)) != TLPU_OK)
+        return st;
+    tlpu_bitlinear_stats s;
+    memset(&s, 0, sizeof s);
+    if (stats && (st = tlpu_counters(dev, s.counters)) != TLPU_OK)
+        return st;
+    /* only now are the outputs written: a failure leaves them untouched */
     for (size_t r = 0; r < m; r++)
-        memcpy(a->y + r * n, ys + r * ad.out_stride, n * sizeof(int32_t));
-    if (a->y_f) {
-        st = tlpu_bitlinear_dequantize(m, n, a->y, a->x_scale, a->w_scale, a->y_f);
-        if (st != TLPU_OK) {
-            tlpu_fail(st, "dequantizing: %s", tlpu_strerror(st));
-            goto out;
-        }
-    }
+        memcpy(y + r * n, L->ys + r * L->ad.out_stride, n * sizeof(int32_t));
+    if (y_f && (st = tlpu_bitlinear_dequantize(m, n, y, x_scale, w_scale, y_f)) != TLPU_OK)
+        return tlpu_fail(st, "dequantizing: %s", tlpu_strerror(st));
     if (stats) {
-        memset(stats, 0, sizeof *stats);
-        if ((st = tlpu_counters(dev, stats->counters)) != TLPU_OK)
-            goto out;
-        stats->cycles = rr.cycles;
-        stats->predicted_cycles = t.predicted_cycles;
-        stats->insns = (uint32_t)prog.n;
-        stats->weight_bytes = t.weight_bytes;
+        s.cycles = rr.cycles;
+        s.predicted_cycles = L->t.predicted_cycles;
+        s.insns = L->insns;
+        s.weight_bytes = L->t.weight_bytes;
         double lanes = (double)hw->rows * hw->cols * (double)rr.cycles;
-        stats->utilization = lanes > 0 ? (double)m * k * n / lanes : 0;
+        s.utilization = lanes > 0 ? (double)m * k * n / lanes : 0;
+        *stats = s;
     }
-out:
-    bl_release(dev, &mem);
-    tlpu_program_free(&prog);
-    free(trits);
-    free(img);
-    free(xs);
-    free(ys);
+    return TLPU_OK;
+}
+
+tlpu_status tlpu_dev_bitlinear(tlpu_dev *dev, const tlpu_bitlinear_args *a,
+                               tlpu_bitlinear_stats *stats)
+{
+    if (!dev || !a || !a->x || !a->w || !a->y)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_dev_bitlinear: NULL argument");
+    if (a->y_f && !a->x_scale)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_dev_bitlinear: y_f needs x_scale");
+    tlpu_dev_layer *L = NULL;
+    tlpu_status st = tlpu_dev_layer_load(dev, a->m, a->k, a->n, a->fmt, a->w, a->sched, &L);
+    if (st != TLPU_OK)
+        return st;
+    st = tlpu_dev_layer_run(L, a->x, a->y, a->y_f, a->w_scale, a->x_scale, stats);
+    tlpu_dev_layer_free(L);
     return st;
 }

@@ -476,6 +476,51 @@ START_TEST(test_dequant_and_trace)
 }
 END_TEST
 
+/* resident weights: loaded once, run with new activations, exact each time */
+START_TEST(test_resident_weights)
+{
+    tlpu_dev *d = open_ok("sim:variant=small,dram=256K");
+    tlpu_dev_info in;
+    tlpu_get_info(d, &in);
+    bl_case c;
+    case_make(&c, 6, 700, 90, TLPU_FMT_PACK3, 31);
+    tlpu_dev_layer *L = NULL;
+    ck_assert_int_eq(tlpu_dev_layer_load(NULL, 6, 700, 90, TLPU_FMT_PACK3, c.wp, NULL, &L),
+                     TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_dev_layer_load(d, 0, 700, 90, TLPU_FMT_PACK3, c.wp, NULL, &L),
+                     TLPU_ERR_SHAPE);
+    ck_assert_int_eq(tlpu_dev_layer_load(d, 6, 700, 90, 7, c.wp, NULL, &L), TLPU_ERR_INVALID_ARG);
+    ck_assert_ptr_null(L);
+    ck_assert_msg(tlpu_dev_layer_load(d, 6, 700, 90, TLPU_FMT_PACK3, c.wp, NULL, &L) == TLPU_OK,
+                  "%s", tlpu_last_error());
+    /* while loaded its memory is held: a buffer of the whole DRAM does not fit */
+    uint64_t a;
+    ck_assert_int_eq(tlpu_mem_alloc(d, in.dram_size - 4096, &a), TLPU_ERR_NOMEM);
+    int32_t y[6 * 90], ref[6 * 90];
+    int8_t x[6 * 700];
+    for (int round = 0; round < 3; round++) {
+        tlpu_rng r = tlpu_rng_seed(100 + (uint64_t)round);
+        for (size_t i = 0; i < sizeof x; i++)
+            x[i] = (int8_t)tlpu_rng_next(&r);
+        ck_assert_int_eq(tlpu_bitlinear(6, 700, 90, x, c.w, ref), TLPU_OK);
+        tlpu_bitlinear_stats s;
+        ck_assert_int_eq(tlpu_dev_layer_run(L, x, y, NULL, 0, NULL, &s), TLPU_OK);
+        ck_assert_mem_eq(y, ref, sizeof y);
+        ck_assert_uint_eq(s.cycles, s.predicted_cycles);
+    }
+    ck_assert_int_eq(tlpu_dev_layer_run(L, NULL, y, NULL, 0, NULL, NULL), TLPU_ERR_INVALID_ARG);
+    float yf[6 * 90];
+    ck_assert_int_eq(tlpu_dev_layer_run(L, x, y, yf, 1.0f, NULL, NULL), TLPU_ERR_INVALID_ARG);
+    tlpu_dev_layer_free(L);
+    tlpu_dev_layer_free(NULL);
+    /* released: now it fits */
+    ck_assert_int_eq(tlpu_mem_alloc(d, in.dram_size - 4096, &a), TLPU_OK);
+    ck_assert_int_eq(tlpu_mem_free(d, a), TLPU_OK);
+    case_free(&c);
+    tlpu_close(d);
+}
+END_TEST
+
 /* the long sweep (label `long`): TLPU_E2E_SHAPES sets its size */
 START_TEST(test_long_sweep)
 {
@@ -515,6 +560,7 @@ int main(int argc, char **argv)
         tcase_add_test(tc, test_protocol_abuse);
         tcase_add_test(tc, test_api_errors);
         tcase_add_test(tc, test_dequant_and_trace);
+        tcase_add_test(tc, test_resident_weights);
     }
     suite_add_tcase(s, tc);
     return test_run_suite(s);

@@ -8,6 +8,8 @@
  *  - the link time of every preset equals its documented formula for
  *    packets of every size class, the DMA time equals the DRAM formula,
  *    and the simulated time is exactly link + firmware + DRAM + core;
+ *  - with resident weights (tlpu_dev_layer) only activations and results
+ *    cross the link, and a call takes less board time;
  *  - broken packets get their error statuses and the board keeps working;
  *  - bad configurations (unknown presets, zero bandwidth, bad keys, a second
  *    platform in the process) give named errors.
@@ -192,6 +194,47 @@ START_TEST(test_dram_formula)
 }
 END_TEST
 
+/* ---- resident weights: only activations and results cross the link ------------------------ */
+
+START_TEST(test_resident_board_time)
+{
+    tlpu_dev *d = open_ok("sc:variant=small,link=usb3");
+    tlpu_rng r = tlpu_rng_seed(8);
+    const uint32_t m = 2, k = 600, n = 160;
+    size_t rb = tlpu_packed_row_bytes(TLPU_FMT_PACK3, k);
+    int8_t x[2 * 600], w[160 * 600];
+    uint8_t wp[160 * 120];
+    int32_t y[2 * 160], ref[2 * 160];
+    for (size_t i = 0; i < sizeof x; i++)
+        x[i] = (int8_t)tlpu_rng_next(&r);
+    for (size_t i = 0; i < sizeof w; i++)
+        w[i] = (int8_t)((int)(tlpu_rng_next(&r) % 3) - 1);
+    for (size_t i = 0; i < n; i++)
+        ck_assert_int_eq(tlpu_pack3(w + i * k, k, wp + i * rb, rb), TLPU_OK);
+    ck_assert_int_eq(tlpu_bitlinear(m, k, n, x, w, ref), TLPU_OK);
+    /* every call uploading its weights */
+    tlpu_dev_time a = time_of(d);
+    tlpu_bitlinear_args args = {m, k, n, x, TLPU_FMT_PACK3, wp, y, NULL, 0, NULL, NULL};
+    tlpu_bitlinear_stats s;
+    ck_assert_int_eq(tlpu_dev_bitlinear(d, &args, &s), TLPU_OK);
+    tlpu_dev_time b = time_of(d);
+    /* weights loaded once, then a run */
+    tlpu_dev_layer *L = NULL;
+    ck_assert_int_eq(tlpu_dev_layer_load(d, m, k, n, TLPU_FMT_PACK3, wp, NULL, &L), TLPU_OK);
+    tlpu_dev_time c0 = time_of(d);
+    memset(y, 0, sizeof y);
+    ck_assert_int_eq(tlpu_dev_layer_run(L, x, y, NULL, 0, NULL, NULL), TLPU_OK);
+    tlpu_dev_time c1 = time_of(d);
+    ck_assert_mem_eq(y, ref, sizeof y);
+    tlpu_dev_layer_free(L);
+    uint64_t full = b.link_bytes - a.link_bytes, run = c1.link_bytes - c0.link_bytes;
+    ck_assert_uint_gt(full, s.weight_bytes); /* the image crossed the link */
+    ck_assert_uint_lt(run, s.weight_bytes);  /* it did not */
+    ck_assert_double_lt(c1.total_s - c0.total_s, b.total_s - a.total_s);
+    tlpu_close(d);
+}
+END_TEST
+
 /* ---- broken packets -------------------------------------------------------------------- */
 
 START_TEST(test_protocol_abuse)
@@ -278,6 +321,7 @@ int main(void)
     tcase_add_loop_test(tc, test_same_as_sim, 0, 3);
     tcase_add_loop_test(tc, test_link_formula, 0, 3);
     tcase_add_loop_test(tc, test_dram_formula, 0, 2);
+    tcase_add_test(tc, test_resident_board_time);
     tcase_add_test(tc, test_protocol_abuse);
     tcase_add_test(tc, test_bad_config);
     suite_add_tcase(s, tc);

@@ -175,6 +175,28 @@ tlpu_status tlpu_dev_bitlinear(tlpu_dev *dev, const tlpu_bitlinear_args *args,
 tlpu_status tlpu_debug_raw(tlpu_dev *dev, const uint8_t *req, size_t len, uint8_t *reply,
                            size_t cap, size_t *reply_len);
 
+/* ---- resident weights ---------------------------------------------------------- */
+
+/* A BitLinear of a fixed shape whose weights and program stay in device
+ * memory, so each run moves only activations in and results out (as a
+ * deployed model does: decode steps reuse the same weights). */
+typedef struct tlpu_dev_layer tlpu_dev_layer;
+
+/* Plans M x K x N (sched as in tlpu_bitlinear_args, or NULL), writes the
+ * weight image and the program to the device. The device memory is held
+ * until tlpu_dev_layer_free. */
+tlpu_status tlpu_dev_layer_load(tlpu_dev *dev, uint32_t m, uint32_t k, uint32_t n, unsigned fmt,
+                                const uint8_t *w, const tlpu_schedule *sched,
+                                tlpu_dev_layer **out);
+/* y = x W^T for M rows of x (and y_f as in tlpu_bitlinear_args when not
+ * NULL); y is written only when the call succeeds. stats may be NULL. */
+tlpu_status tlpu_dev_layer_run(tlpu_dev_layer *layer, const int8_t *x, int32_t *y, float *y_f,
+                               float w_scale, const float *x_scale,
+                               tlpu_bitlinear_stats *stats);
+/* Releases its device memory (host-side bookkeeping: works after the device
+ * went away too; free the layers before closing their device). */
+void tlpu_dev_layer_free(tlpu_dev_layer *layer);
+
 #ifdef __cplusplus
 }
 #endif
