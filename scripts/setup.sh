@@ -16,6 +16,7 @@ PKGS=(
   yosys             # RTL synthesis checks (no latches, no multipliers, cell counts)
   python3           # generates the spec header and Verilog include
   clang             # libFuzzer targets for the firmware and file parsers
+  libclang-rt-14-dev # clang's libFuzzer and sanitizer runtimes (only recommended by clang)
   libjansson-dev    # JSON: model descriptions, energy tables, reports
   gcc-riscv64-unknown-elf # cross-compiles the firmware for an RV32IMC microcontroller
   python3-jsonschema # the tests validate the report JSON against its schema
