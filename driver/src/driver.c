@@ -51,16 +51,28 @@ tlpu_status tlpu_fail_transport(tlpu_status st, int code, const char *fmt, ...)
     return st;
 }
 
-tlpu_status tlpu_fw_exchange(struct tlpu_fw *fw, tlpu_xfer *x, size_t n, const tlpu_io *io)
+tlpu_status tlpu_xfer_each(tlpu_xfer *x, size_t n, const tlpu_io *io,
+                           tlpu_status (*one)(void *ctx, tlpu_xfer *x), void *ctx)
 {
     for (size_t i = 0; i < n; i++) {
         if (io->cancel && *io->cancel)
             return tlpu_fail(TLPU_ERR_CANCELLED, "cancelled after %zu of %zu requests", i, n);
-        x[i].rep_len = tlpu_fw_handle(fw, x[i].req, x[i].len, x[i].rep, x[i].cap);
-        if (!x[i].rep_len)
-            return tlpu_fail(TLPU_ERR_INVALID_ARG, "reply buffer too small");
+        tlpu_status st = one(ctx, &x[i]);
+        if (st != TLPU_OK)
+            return st;
     }
     return TLPU_OK;
+}
+
+static tlpu_status fw_one(void *fw, tlpu_xfer *x)
+{
+    x->rep_len = tlpu_fw_handle(fw, x->req, x->len, x->rep, x->cap);
+    return x->rep_len ? TLPU_OK : tlpu_fail(TLPU_ERR_INVALID_ARG, "reply buffer too small");
+}
+
+tlpu_status tlpu_fw_exchange(struct tlpu_fw *fw, tlpu_xfer *x, size_t n, const tlpu_io *io)
+{
+    return tlpu_xfer_each(x, n, io, fw_one, fw);
 }
 
 /* ---- URI parameters ---------------------------------------------------------------- */

@@ -52,8 +52,13 @@ extern const tlpu_transport tlpu_transport_usb;
 extern const tlpu_transport tlpu_transport_sc;
 
 struct tlpu_fw;
+/* For transports that take one packet at a time: one(ctx, &x[i]) for each,
+ * the cancel flag checked between packets. */
+tlpu_status tlpu_xfer_each(tlpu_xfer *x, size_t n, const tlpu_io *io,
+                           tlpu_status (*one)(void *ctx, tlpu_xfer *x), void *ctx);
+
 /* The in-process transports' exchange: each packet straight into the
- * firmware, the cancel flag checked between packets. */
+ * firmware (tlpu_xfer_each with the command processor). */
 tlpu_status tlpu_fw_exchange(struct tlpu_fw *fw, tlpu_xfer *x, size_t n, const tlpu_io *io);
 
 /* Sets the thread's last-error message (printf-style); returns st. */

@@ -116,18 +116,16 @@ static void sc_close(void *ctx)
     free(d);
 }
 
-static tlpu_status sc_transact(void *ctx, tlpu_xfer *x, size_t n, const tlpu_io *io)
+static tlpu_status sc_one(void *ctx, tlpu_xfer *x)
 {
     sc_dev *d = ctx;
-    for (size_t i = 0; i < n; i++) {
-        if (io->cancel && *io->cancel)
-            return tlpu_fail(TLPU_ERR_CANCELLED, "cancelled after %zu of %zu requests", i, n);
-        tlpu_status st = tlpu_sc_transact(d->sc, x[i].req, x[i].len, x[i].rep, x[i].cap,
-                                          &x[i].rep_len);
-        if (st != TLPU_OK)
-            return tlpu_fail(st, "%s", tlpu_sc_last_error());
-    }
-    return TLPU_OK;
+    tlpu_status st = tlpu_sc_transact(d->sc, x->req, x->len, x->rep, x->cap, &x->rep_len);
+    return st == TLPU_OK ? st : tlpu_fail(st, "%s", tlpu_sc_last_error());
+}
+
+static tlpu_status sc_transact(void *ctx, tlpu_xfer *x, size_t n, const tlpu_io *io)
+{
+    return tlpu_xfer_each(x, n, io, sc_one, ctx);
 }
 
 static tlpu_status sc_time(void *ctx, tlpu_dev_time *t)
