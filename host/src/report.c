@@ -631,6 +631,26 @@ static void print_header(FILE *f, const tlpu_report *r)
        n_u64(r->prefill.tokens).s, n_u64(r->decode.tokens).s, n_u64(r->context).s);
 }
 
+/* the board's time of simulated calls (sc:): how many layers of phase p
+ * have it, and one layer's cells (us and uJ) for the text and HTML tables */
+enum { BOARD_COLS = 7 };
+
+static int board_layers(const tlpu_report *r, int p)
+{
+    int n = 0;
+    for (uint32_t i = 0; i < r->nlayers; i++)
+        n += layer_phase(&r->layer[i]) == p && r->layer[i].simulated && r->layer[i].has_board;
+    return n;
+}
+
+static void board_cells(const tlpu_report_layer *l, char c[BOARD_COLS][32])
+{
+    const double v[BOARD_COLS] = {l->board_s, l->link_s, l->fw_s,  l->dram_s,
+                                  l->core_s,  l->link_j, l->dram_j};
+    for (int j = 0; j < BOARD_COLS; j++)
+        snprintf(c[j], 32, "%.1f", 1e6 * v[j]);
+}
+
 static void print_layers(FILE *f, const tlpu_report *r, int p)
 {
     tbl *t = tbl_new(2, 0, "lrrrrrlr");
@@ -691,11 +711,7 @@ static void print_layers(FILE *f, const tlpu_report *r, int p)
     }
     tbl_print(f, t);
     free(t);
-    int nboard = 0;
-    for (uint32_t i = 0; i < r->nlayers; i++)
-        nboard += layer_phase(&r->layer[i]) == p && r->layer[i].simulated &&
-                  r->layer[i].has_board;
-    if (!nboard)
+    if (!board_layers(r, p))
         return;
     put_wrapped(f, 2, 4, "the board's time for one such call (sc:): its weights, activations "
                          "and program over the link, the run, the results back; us");
@@ -707,12 +723,9 @@ static void print_layers(FILE *f, const tlpu_report *r, int p)
         const tlpu_report_layer *l = &r->layer[i];
         if (layer_phase(l) != p || !l->simulated || !l->has_board)
             continue;
-        char name[sizeof l->name + 1], c[7][32];
+        char name[sizeof l->name + 1], c[BOARD_COLS][32];
         term_clean(name, l->name, sizeof l->name);
-        const double v[7] = {1e6 * l->board_s, 1e6 * l->link_s, 1e6 * l->fw_s, 1e6 * l->dram_s,
-                             1e6 * l->core_s, 1e6 * l->link_j, 1e6 * l->dram_j};
-        for (int j = 0; j < 7; j++)
-            snprintf(c[j], sizeof c[j], "%.1f", v[j]);
+        board_cells(l, c);
         tbl_row(t, name, c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
     }
     tbl_print(f, t);
@@ -1989,11 +2002,7 @@ static void html_phase(FILE *f, const tlpu_report *r, int p)
         fputs("</tr>\n", f);
     }
     fputs("</tbody>\n</table>\n", f);
-    int nboard = 0;
-    for (uint32_t i = 0; i < r->nlayers; i++)
-        nboard += layer_phase(&r->layer[i]) == p && r->layer[i].simulated &&
-                  r->layer[i].has_board;
-    if (!nboard)
+    if (!board_layers(r, p))
         return;
     x_el(f, "p", NULL, "The board's time for one such call (sc:): its weights, activations and "
                        "program over the link, the run, the results back.");
@@ -2007,13 +2016,10 @@ static void html_phase(FILE *f, const tlpu_report *r, int p)
         fputs("<tr><td>", f);
         x_esc(f, l->name, sizeof l->name);
         fputs("</td>", f);
-        const double v[7] = {1e6 * l->board_s, 1e6 * l->link_s, 1e6 * l->fw_s, 1e6 * l->dram_s,
-                             1e6 * l->core_s, 1e6 * l->link_j, 1e6 * l->dram_j};
-        for (int j = 0; j < 7; j++) {
-            char c[32];
-            snprintf(c, sizeof c, "%.1f", v[j]);
-            tdn(f, c);
-        }
+        char c[BOARD_COLS][32];
+        board_cells(l, c);
+        for (int j = 0; j < BOARD_COLS; j++)
+            tdn(f, c[j]);
         fputs("</tr>\n", f);
     }
     fputs("</tbody>\n</table>\n", f);
