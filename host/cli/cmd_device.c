@@ -56,8 +56,9 @@ int cmd_info(int argc, char **argv)
             return CLI_USAGE;
         }
     }
-    if (uri && !json && strncmp(uri, "usb:", 4) == 0) {
-        /* every board that matches, then the one opened */
+    if (uri && !json) {
+        /* every device the URI could open (for usb: the boards that match),
+         * then the one opened */
         int shown = 0, count = 0;
         tlpu_status st = tlpu_list_devices(uri, show_found, &shown, &count);
         if (st != TLPU_OK) {
@@ -65,7 +66,7 @@ int cmd_info(int argc, char **argv)
             return st == TLPU_ERR_INVALID_ARG ? CLI_USAGE : CLI_FAIL;
         }
         if (!count)
-            printf("found       no tlpu board\n");
+            printf("found       no device\n");
     }
     tlpu_dev *d = NULL;
     int rc = open_dev(cmd, uri, &d);
