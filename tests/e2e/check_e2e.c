@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "test_bl.h"
 #include "test_util.h"
 #include "tlpu/bitlinear.h"
 #include "tlpu/isa.h"
@@ -93,49 +94,8 @@ static uint32_t pick(tlpu_rng *r, uint32_t max)
     return 1 + (uint32_t)(tlpu_rng_next(r) % max);
 }
 
-typedef struct bl_case {
-    uint32_t m, k, n;
-    unsigned fmt;
-    int8_t *x, *w;
-    uint8_t *wp;
-    int32_t *ref;
-} bl_case;
-
-static void case_make(bl_case *c, uint32_t m, uint32_t k, uint32_t n, unsigned fmt, uint64_t seed)
-{
-    c->m = m, c->k = k, c->n = n, c->fmt = fmt;
-    tlpu_rng r = tlpu_rng_seed(seed);
-    size_t rb = tlpu_packed_row_bytes(fmt, k);
-    c->x = malloc((size_t)m * k);
-    c->w = malloc((size_t)n * k);
-    c->wp = malloc(n * rb);
-    c->ref = malloc((size_t)m * n * sizeof *c->ref);
-    ck_assert(c->x && c->w && c->wp && c->ref);
-    int extreme = tlpu_rng_next(&r) % 5 == 0;
-    for (size_t i = 0; i < (size_t)m * k; i++) {
-        uint64_t v = tlpu_rng_next(&r);
-        c->x[i] = extreme ? ((v & 1) ? 127 : -128) : (int8_t)(v & 0xFF);
-    }
-    for (size_t i = 0; i < (size_t)n * k; i++)
-        c->w[i] = extreme ? 1 : (int8_t)((int)(tlpu_rng_next(&r) % 3) - 1);
-    for (size_t i = 0; i < n; i++) {
-        tlpu_status st = fmt == TLPU_FMT_PACK3 ? tlpu_pack3(c->w + i * k, k, c->wp + i * rb, rb)
-                                               : tlpu_pack2(c->w + i * k, k, c->wp + i * rb, rb);
-        ck_assert_int_eq(st, TLPU_OK);
-    }
-    ck_assert_int_eq(tlpu_bitlinear(m, k, n, c->x, c->w, c->ref), TLPU_OK);
-}
-
-static void case_free(bl_case *c)
-{
-    free(c->x);
-    free(c->w);
-    free(c->wp);
-    free(c->ref);
-}
-
 /* runs c on dev; checks every output; returns the stats */
-static tlpu_bitlinear_stats run_case(tlpu_dev *dev, const bl_case *c, const char *uri)
+static tlpu_bitlinear_stats run_case(tlpu_dev *dev, const test_bl *c, const char *uri)
 {
     int32_t *y = malloc((size_t)c->m * c->n * sizeof *y);
     ck_assert_ptr_nonnull(y);
@@ -164,8 +124,8 @@ static void sweep(const char *sim_uri, const char *model_uri, int count, uint32_
     tlpu_dev *s = open_ok(sim_uri), *m = model_uri ? open_ok(model_uri) : NULL;
     tlpu_rng r = tlpu_rng_seed(seed);
     for (int i = 0; i < count; i++) {
-        bl_case c;
-        case_make(&c, pick(&r, maxm), pick(&r, maxkn), pick(&r, maxkn),
+        test_bl c;
+        test_bl_make(&c, pick(&r, maxm), pick(&r, maxkn), pick(&r, maxkn),
                   (unsigned)((tlpu_rng_next(&r) >> 33) & 1), tlpu_rng_next(&r));
         tlpu_bitlinear_stats a = run_case(s, &c, sim_uri);
         if (!stalls)
@@ -181,7 +141,7 @@ static void sweep(const char *sim_uri, const char *model_uri, int count, uint32_
                               (unsigned long long)b.counters[k]);
             }
         }
-        case_free(&c);
+        test_bl_free(&c);
     }
     tlpu_close(s);
     if (m)
@@ -350,10 +310,10 @@ static void abuse(const char *uri)
     }
     /* the device still works, exactly */
     tlpu_reset(d);
-    bl_case c;
-    case_make(&c, 5, 333, 47, TLPU_FMT_PACK3, 5);
+    test_bl c;
+    test_bl_make(&c, 5, 333, 47, TLPU_FMT_PACK3, 5);
     run_case(d, &c, uri);
-    case_free(&c);
+    test_bl_free(&c);
     tlpu_close(d);
 }
 
@@ -399,13 +359,13 @@ START_TEST(test_api_errors)
     ck_assert_mem_eq(buf, back, sizeof buf);
     ck_assert_int_eq(tlpu_run(d, 0x2008, 1), TLPU_ERR_INVALID_ARG);
     /* too large for 64 KiB: a named error, nothing run */
-    bl_case c;
-    case_make(&c, 64, 3000, 200, TLPU_FMT_PACK2, 9);
+    test_bl c;
+    test_bl_make(&c, 64, 3000, 200, TLPU_FMT_PACK2, 9);
     int32_t *y = malloc((size_t)64 * 200 * sizeof *y);
     tlpu_bitlinear_args args = {64, 3000, 200, c.x, TLPU_FMT_PACK2, c.wp, y, NULL, 0, NULL, NULL};
     ck_assert_int_eq(tlpu_dev_bitlinear(d, &args, NULL), TLPU_ERR_NOMEM);
     free(y);
-    case_free(&c);
+    test_bl_free(&c);
 
     /* a core error: an illegal opcode at instruction 1 */
     tlpu_insn prog[3] = {tlpu_insn_sync(0), tlpu_insn_end(), tlpu_insn_end()};
@@ -432,9 +392,9 @@ START_TEST(test_api_errors)
     uint32_t st;
     ck_assert_int_eq(tlpu_csr_read(d, TLPU_CSR_STATUS, &st), TLPU_OK);
     ck_assert_uint_eq(st & 1, 0);
-    case_make(&c, 3, 100, 9, TLPU_FMT_PACK3, 10);
+    test_bl_make(&c, 3, 100, 9, TLPU_FMT_PACK3, 10);
     run_case(d, &c, "sim:variant=small,dram=64K");
-    case_free(&c);
+    test_bl_free(&c);
     tlpu_close(d);
 }
 END_TEST
@@ -449,8 +409,8 @@ START_TEST(test_dequant_and_trace)
     char uri[128];
     snprintf(uri, sizeof uri, "sim:variant=small,trace=%s", path);
     tlpu_dev *d = open_ok(uri);
-    bl_case c;
-    case_make(&c, 3, 77, 10, TLPU_FMT_PACK2, 21);
+    test_bl c;
+    test_bl_make(&c, 3, 77, 10, TLPU_FMT_PACK2, 21);
     int32_t y[30];
     float yf[30], want[30], xs[3] = {12.5f, 0.25f, 100.0f};
     tlpu_bitlinear_args a = {3, 77, 10, c.x, TLPU_FMT_PACK2, c.wp, y, yf, 0.75f, xs, NULL};
@@ -463,7 +423,7 @@ START_TEST(test_dequant_and_trace)
     }
     a.x_scale = NULL; /* y_f without scales: refused before anything runs */
     ck_assert_int_eq(tlpu_dev_bitlinear(d, &a, NULL), TLPU_ERR_INVALID_ARG);
-    case_free(&c);
+    test_bl_free(&c);
     tlpu_close(d);
     if (g_bus) { /* the board's core writes its trace when it is unplugged */
         tlpu_usbemu_free(g_bus);
@@ -482,8 +442,8 @@ START_TEST(test_resident_weights)
     tlpu_dev *d = open_ok("sim:variant=small,dram=256K");
     tlpu_dev_info in;
     tlpu_get_info(d, &in);
-    bl_case c;
-    case_make(&c, 6, 700, 90, TLPU_FMT_PACK3, 31);
+    test_bl c;
+    test_bl_make(&c, 6, 700, 90, TLPU_FMT_PACK3, 31);
     tlpu_dev_layer *L = NULL;
     ck_assert_int_eq(tlpu_dev_layer_load(NULL, 6, 700, 90, TLPU_FMT_PACK3, c.wp, NULL, &L),
                      TLPU_ERR_INVALID_ARG);
@@ -516,7 +476,7 @@ START_TEST(test_resident_weights)
     /* released: now it fits */
     ck_assert_int_eq(tlpu_mem_alloc(d, in.dram_size - 4096, &a), TLPU_OK);
     ck_assert_int_eq(tlpu_mem_free(d, a), TLPU_OK);
-    case_free(&c);
+    test_bl_free(&c);
     tlpu_close(d);
 }
 END_TEST

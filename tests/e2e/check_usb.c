@@ -26,6 +26,7 @@
 
 #include <libusb.h>
 
+#include "test_bl.h"
 #include "test_util.h"
 #include "tlpu/bitlinear.h"
 #include "tlpu/isa.h"
@@ -104,43 +105,12 @@ static tlpu_status roundtrip(tlpu_dev *d, uint64_t addr, size_t n, uint32_t seed
     return st;
 }
 
-typedef struct bl {
-    uint32_t m, k, n;
-    int8_t *x, *w;
-    uint8_t *wp;
-    int32_t *ref, *y;
-} bl;
-
-static void bl_make(bl *c, uint32_t m, uint32_t k, uint32_t n, uint32_t seed)
+static void bl_make(test_bl *c, uint32_t m, uint32_t k, uint32_t n, uint32_t seed)
 {
-    c->m = m, c->k = k, c->n = n;
-    tlpu_rng r = tlpu_rng_seed(seed);
-    size_t rb = tlpu_packed_row_bytes(TLPU_FMT_PACK3, k);
-    c->x = malloc((size_t)m * k);
-    c->w = malloc((size_t)n * k);
-    c->wp = malloc(n * rb);
-    c->ref = malloc((size_t)m * n * sizeof *c->ref);
-    c->y = malloc((size_t)m * n * sizeof *c->y);
-    ck_assert(c->x && c->w && c->wp && c->ref && c->y);
-    for (size_t i = 0; i < (size_t)m * k; i++)
-        c->x[i] = (int8_t)tlpu_rng_next(&r);
-    for (size_t i = 0; i < (size_t)n * k; i++)
-        c->w[i] = (int8_t)((int)(tlpu_rng_next(&r) % 3) - 1);
-    for (size_t i = 0; i < n; i++)
-        ck_assert_int_eq(tlpu_pack3(c->w + i * k, k, c->wp + i * rb, rb), TLPU_OK);
-    ck_assert_int_eq(tlpu_bitlinear(m, k, n, c->x, c->w, c->ref), TLPU_OK);
+    test_bl_make(c, m, k, n, TLPU_FMT_PACK3, seed);
 }
 
-static void bl_free(bl *c)
-{
-    free(c->x);
-    free(c->w);
-    free(c->wp);
-    free(c->ref);
-    free(c->y);
-}
-
-static tlpu_status bl_run(tlpu_dev *d, bl *c)
+static tlpu_status bl_run(tlpu_dev *d, test_bl *c)
 {
     memset(c->y, 0x5A, (size_t)c->m * c->n * sizeof *c->y);
     tlpu_bitlinear_args a = {c->m, c->k, c->n, c->x, TLPU_FMT_PACK3, c->wp, c->y,
@@ -155,11 +125,11 @@ static tlpu_status bl_run(tlpu_dev *d, bl *c)
 
 static void bl_ok(tlpu_dev *d, uint32_t m, uint32_t k, uint32_t n, uint32_t seed)
 {
-    bl c;
+    test_bl c;
     bl_make(&c, m, k, n, seed);
     tlpu_status st = bl_run(d, &c);
     ck_assert_msg(st == TLPU_OK, "%ux%ux%u: %s", m, k, n, tlpu_last_error());
-    bl_free(&c);
+    test_bl_free(&c);
 }
 
 /* ---- finding boards ---------------------------------------------------------------- */
@@ -383,12 +353,12 @@ START_TEST(test_unplug_mid_upload)
     /* every later call says so at once */
     uint32_t v;
     ck_assert_int_eq(tlpu_csr_read(d, TLPU_CSR_STATUS, &v), TLPU_ERR_NO_DEVICE);
-    bl c;
+    test_bl c;
     bl_make(&c, 2, 100, 10, 5);
     ck_assert_int_eq(bl_run(d, &c), TLPU_ERR_NO_DEVICE);
     for (size_t i = 0; i < 20; i++) /* the output was not touched */
         ck_assert_int_eq(c.y[i], 0x5A5A5A5A);
-    bl_free(&c);
+    test_bl_free(&c);
     tlpu_close(d);
     /* gone from the bus too */
     ck_assert_int_eq(tlpu_open("usb:serial=b0", &d), TLPU_ERR_NO_DEVICE);
@@ -401,7 +371,7 @@ START_TEST(test_unplug_mid_bitlinear)
     /* unplugged while the results are read back: nothing half written */
     int id = plug("model:", "b0", 1);
     tlpu_dev *d = open_ok("usb:serial=b0");
-    bl c;
+    test_bl c;
     bl_make(&c, 64, 1000, 700, 6);
     ck_assert_int_eq(bl_run(d, &c), TLPU_OK); /* learn how many replies it takes */
     tlpu_usbemu_stats s = stats(id);
@@ -412,7 +382,7 @@ START_TEST(test_unplug_mid_bitlinear)
     ck_assert_int_eq(bl_run(d, &c), TLPU_ERR_NO_DEVICE);
     for (size_t i = 0; i < (size_t)c.m * c.n; i++)
         ck_assert_int_eq(c.y[i], 0x5A5A5A5A);
-    bl_free(&c);
+    test_bl_free(&c);
     tlpu_close(d);
     teardown();
 }
@@ -496,13 +466,13 @@ START_TEST(test_fault_soak)
         unsigned nth = 1 + (unsigned)(tlpu_rng_next(&r) % 12);
         ck_assert_int_eq(tlpu_usbemu_fault_at(g_bus, ids[b], k, ep, nth), TLPU_OK);
         tlpu_usbemu_stats before = stats(ids[b]);
-        bl c;
+        test_bl c;
         bl_make(&c, 1 + (uint32_t)(tlpu_rng_next(&r) % 8), 1 + (uint32_t)(tlpu_rng_next(&r) % 600),
                 1 + (uint32_t)(tlpu_rng_next(&r) % 200), (uint32_t)i);
         tlpu_status st = bl_run(d[b], &c); /* checks every output when it succeeds */
         ck_assert_msg(st == TLPU_OK, "round %d, fault %d on 0x%02x at %u: %s", i, k, ep, nth,
                       tlpu_last_error());
-        bl_free(&c);
+        test_bl_free(&c);
         tlpu_usbemu_stats after = stats(ids[b]);
         fired += after.faults - before.faults;
         /* a fault armed past this call's transfers fires in a later one, or never */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "test_bl.h"
 #include "test_util.h"
 #include "tlpu/bitlinear.h"
 #include "tlpu/pack.h"
@@ -54,38 +55,23 @@ static void near(double got, double want, double tol, const char *what)
 
 static void bl_case(tlpu_dev *a, tlpu_dev *b, uint32_t m, uint32_t k, uint32_t n, uint64_t seed)
 {
-    tlpu_rng r = tlpu_rng_seed(seed);
-    size_t rb = tlpu_packed_row_bytes(TLPU_FMT_PACK3, k);
-    int8_t *x = malloc((size_t)m * k), *w = malloc((size_t)n * k);
-    uint8_t *wp = malloc(n * rb);
-    int32_t *ref = malloc((size_t)m * n * 4), *y = malloc((size_t)m * n * 4);
-    ck_assert(x && w && wp && ref && y);
-    for (size_t i = 0; i < (size_t)m * k; i++)
-        x[i] = (int8_t)tlpu_rng_next(&r);
-    for (size_t i = 0; i < (size_t)n * k; i++)
-        w[i] = (int8_t)((int)(tlpu_rng_next(&r) % 3) - 1);
-    for (size_t i = 0; i < n; i++)
-        ck_assert_int_eq(tlpu_pack3(w + i * k, k, wp + i * rb, rb), TLPU_OK);
-    ck_assert_int_eq(tlpu_bitlinear(m, k, n, x, w, ref), TLPU_OK);
+    test_bl c;
+    test_bl_make(&c, m, k, n, TLPU_FMT_PACK3, seed);
     tlpu_bitlinear_stats s[2];
     tlpu_dev *devs[2] = {a, b};
     for (int j = 0; j < 2; j++) {
-        memset(y, 0x5A, (size_t)m * n * 4);
-        tlpu_bitlinear_args args = {m, k, n, x, TLPU_FMT_PACK3, wp, y, NULL, 0, NULL, NULL};
+        memset(c.y, 0x5A, (size_t)m * n * 4);
+        tlpu_bitlinear_args args = {m, k, n, c.x, TLPU_FMT_PACK3, c.wp, c.y, NULL, 0, NULL, NULL};
         ck_assert_msg(tlpu_dev_bitlinear(devs[j], &args, &s[j]) == TLPU_OK, "%ux%ux%u: %s", m,
                       k, n, tlpu_last_error());
-        ck_assert_mem_eq(y, ref, (size_t)m * n * 4);
+        ck_assert_mem_eq(c.y, c.ref, (size_t)m * n * 4);
     }
-    for (unsigned c = 0; c < TLPU_NUM_COUNTERS; c++)
-        ck_assert_msg(s[0].counters[c] == s[1].counters[c], "%ux%ux%u counter %u: %llu vs %llu",
-                      m, k, n, c, (unsigned long long)s[0].counters[c],
-                      (unsigned long long)s[1].counters[c]);
+    for (unsigned i = 0; i < TLPU_NUM_COUNTERS; i++)
+        ck_assert_msg(s[0].counters[i] == s[1].counters[i], "%ux%ux%u counter %u: %llu vs %llu",
+                      m, k, n, i, (unsigned long long)s[0].counters[i],
+                      (unsigned long long)s[1].counters[i]);
     ck_assert_uint_eq(s[0].cycles, s[1].cycles);
-    free(x);
-    free(w);
-    free(wp);
-    free(ref);
-    free(y);
+    test_bl_free(&c);
 }
 
 static const struct {
