@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite: install what is missing, build, run ctest.
-#   scripts/test.sh               every test (labels unit, rtl, e2e, fuzz; not long)
+#   scripts/test.sh               every test (labels unit, rtl, sim, e2e, sc, fuzz; not long)
 #   scripts/test.sh --sanitize    the unit tests again under ASan + UBSan
 # Extra arguments after an optional --sanitize go to ctest (e.g. -L unit).
 set -euo pipefail
