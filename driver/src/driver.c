@@ -180,6 +180,9 @@ static tlpu_status from_pst(uint32_t pst, uint8_t op)
         return tlpu_fail(TLPU_ERR_TIMEOUT, "the program did not finish in time");
     case TLPU_PST_DEVICE:
         return tlpu_fail(TLPU_ERR_DEVICE, "the program ended with a core error");
+    case TLPU_PST_UNSUPPORTED:
+        return tlpu_fail(TLPU_ERR_UNSUPPORTED, "the device cannot carry out opcode 0x%02x "
+                                               "(MC_RUN needs an LPU system)", op);
     default:
         return tlpu_fail(TLPU_ERR_DEVICE, "device: memory or CSR access failed (status %u)", pst);
     }
@@ -316,8 +319,13 @@ static tlpu_status fetch_info(tlpu_dev *dev)
     in->hw.queue_depth = w[13];
     in->mem_latency = w[15];
     in->dram_size = tlpu_get_u64(p + 64);
+    in->chips = tlpu_get_u32(p + 72);
+    in->chip_shift = tlpu_get_u32(p + 76);
     if (in->proto_version != TLPU_PROTO_VERSION || w[14] != TLPU_PROTO_MAX_PAYLOAD ||
-        tlpu_hw_check(&in->hw) != TLPU_OK || in->dram_size < 4096)
+        tlpu_hw_check(&in->hw) != TLPU_OK || in->dram_size < 4096 || in->chips < 1 ||
+        in->chips > TLPU_MC_MAX_CHIPS || (in->chips > 1 && !in->chip_shift) ||
+        (in->chip_shift && (in->chip_shift < 12 || in->chip_shift > 56 ||
+                            in->dram_size > (1ull << in->chip_shift))))
         return tlpu_fail(TLPU_ERR_PROTOCOL, "device reports an unusable configuration");
     return TLPU_OK;
 }
@@ -435,6 +443,12 @@ tlpu_status tlpu_mem_free(tlpu_dev *dev, uint64_t addr)
 
 static tlpu_status check_range(const tlpu_dev *dev, uint64_t addr, size_t n, const char *what)
 {
+    const uint32_t sh = dev->info.chip_shift;
+    const uint64_t chip = sh ? addr >> sh : 0;
+    if (chip >= dev->info.chips)
+        return tlpu_fail(TLPU_ERR_RANGE, "%s: 0x%llx is past the last chip's memory", what,
+                         (unsigned long long)addr);
+    addr -= sh ? chip << sh : 0;
     if (n > dev->info.dram_size || addr > dev->info.dram_size - n)
         return tlpu_fail(TLPU_ERR_RANGE, "%s: [0x%llx, +%zu) is outside the %llu-byte device "
                                          "memory", what, (unsigned long long)addr, n,
@@ -627,6 +641,16 @@ tlpu_status tlpu_debug_raw(tlpu_dev *dev, const uint8_t *req, size_t len, uint8_
     return st;
 }
 
+tlpu_status tlpu_get_system(tlpu_dev *dev, tlpu_mc_system *sys)
+{
+    if (!dev || !sys)
+        return tlpu_fail(TLPU_ERR_INVALID_ARG, "tlpu_get_system: NULL argument");
+    if (!dev->info.chip_shift || !dev->tr->system)
+        return tlpu_fail(TLPU_ERR_UNSUPPORTED, "the device is not a modelled LPU system (sc:"
+                                               "chips=N is)");
+    return dev->tr->system(dev->ctx, sys);
+}
+
 tlpu_status tlpu_get_time(tlpu_dev *dev, tlpu_dev_time *t)
 {
     if (!dev || !t)
@@ -685,8 +709,8 @@ size_t tlpu_packed_row_bytes(unsigned fmt, uint32_t k)
 }
 
 typedef struct bl_mem {
-    uint64_t w, x, y, prog;
-    int have_w, have_x, have_y, have_prog;
+    uint64_t w, x, y, prog, stream, table;
+    int have_w, have_x, have_y, have_prog, have_stream, have_table;
 } bl_mem;
 
 static void bl_release(tlpu_dev *dev, bl_mem *m)
@@ -699,6 +723,10 @@ static void bl_release(tlpu_dev *dev, bl_mem *m)
         tlpu_mem_free(dev, m->y);
     if (m->have_prog)
         tlpu_mem_free(dev, m->prog);
+    if (m->have_stream)
+        tlpu_mem_free(dev, m->stream);
+    if (m->have_table)
+        tlpu_mem_free(dev, m->table);
 }
 
 struct tlpu_dev_layer {
@@ -710,6 +738,10 @@ struct tlpu_dev_layer {
     bl_mem mem;
     uint32_t insns;
     uint8_t *xs, *ys; /* strided staging for activations and outputs */
+    /* an LPU system: the plan over the chips (ys then holds the gather area) */
+    tlpu_mc_plan *mc;
+    int timed;        /* the plan's links are the device's own (predicted_ps is valid) */
+    uint32_t chip_insns[TLPU_MC_CHIPS_MAX];
 };
 
 void tlpu_dev_layer_free(tlpu_dev_layer *L)
@@ -719,7 +751,243 @@ void tlpu_dev_layer_free(tlpu_dev_layer *L)
     bl_release(L->dev, &L->mem);
     free(L->xs);
     free(L->ys);
+    free(L->mc);
     free(L);
+}
+
+const tlpu_mc_plan *tlpu_dev_layer_mc_plan(const tlpu_dev_layer *L)
+{
+    return L ? L->mc : NULL;
+}
+
+/* chip c's copy of a chip-local address */
+static uint64_t on_chip(const tlpu_dev *dev, uint32_t c, uint64_t local)
+{
+    return ((uint64_t)c << dev->info.chip_shift) + local;
+}
+
+/* An LPU system: the compiler's slices (tlpu/mchip.h), the same local
+ * addresses on every chip, each chip's weights, program and op stream, and
+ * the MC_RUN table on chip 0. trits: all N rows, unpacked. */
+static tlpu_status mc_load(tlpu_dev *dev, tlpu_dev_layer *L, const int8_t *trits,
+                           const tlpu_schedule *sched)
+{
+    const tlpu_hw *hw = &dev->info.hw;
+    tlpu_mc_system sys;
+    if (!dev->tr->system || dev->tr->system(dev->ctx, &sys) != TLPU_OK)
+        return tlpu_fail(TLPU_ERR_UNSUPPORTED, "the %s: device does not describe its chips' "
+                                               "links", dev->tr->scheme);
+    L->timed = 1;
+    if (sys.chips != dev->info.chips)
+        return tlpu_fail(TLPU_ERR_PROTOCOL, "the device reports %u chips, its system %u",
+                         dev->info.chips, sys.chips);
+    if (!(L->mc = malloc(sizeof *L->mc)))
+        return tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+    tlpu_mc_plan *P = L->mc;
+    tlpu_status st = tlpu_mc_plan_bitlinear(&sys, hw, dev->info.mem_latency, L->m, L->k, L->n,
+                                            L->fmt, TLPU_TILE_FULL, sched, P);
+    if (st != TLPU_OK)
+        return tlpu_fail(st, "no multi-chip plan for %ux%ux%u on %u chips: %s", L->m, L->k, L->n,
+                         sys.chips, tlpu_strerror(st));
+    uint64_t wmax = 0;
+    for (uint32_t c = 0; c < sys.chips; c++)
+        if (P->slice[c].n && P->slice[c].t.weight_bytes > wmax)
+            wmax = P->slice[c].t.weight_bytes;
+    const uint32_t maxops = tlpu_mc_stream_max(P);
+    const uint64_t need = wmax + P->x_bytes + P->gather_bytes +
+                          (uint64_t)maxops * TLPU_MC_OP_BYTES + TLPU_MC_ENTRY_BYTES * sys.chips;
+    if (need + 4096 > dev->info.dram_size)
+        return tlpu_fail(TLPU_ERR_NOMEM, "%ux%ux%u on %u chips needs %llu bytes per chip, "
+                                         "more than its %llu-byte memory",
+                         L->m, L->k, L->n, sys.chips, (unsigned long long)need,
+                         (unsigned long long)dev->info.dram_size);
+    bl_mem *mem = &L->mem;
+    tlpu_mc_layout lay;
+    if ((st = tlpu_mem_alloc(dev, wmax, &mem->w)) != TLPU_OK)
+        return st;
+    mem->have_w = 1;
+    if ((st = tlpu_mem_alloc(dev, P->x_bytes, &mem->x)) != TLPU_OK)
+        return st;
+    mem->have_x = 1;
+    if ((st = tlpu_mem_alloc(dev, P->gather_bytes, &mem->y)) != TLPU_OK)
+        return st;
+    mem->have_y = 1;
+    if ((st = tlpu_mem_alloc(dev, (uint64_t)maxops * TLPU_MC_OP_BYTES, &mem->stream)) !=
+        TLPU_OK)
+        return st;
+    mem->have_stream = 1;
+    if ((st = tlpu_mem_alloc(dev, (uint64_t)TLPU_MC_ENTRY_BYTES * sys.chips, &mem->table)) !=
+        TLPU_OK)
+        return st;
+    mem->have_table = 1;
+    lay.weights = mem->w;
+    lay.x = mem->x;
+    lay.gather = mem->y;
+    lay.stream = mem->stream;
+    L->ad.act_stride = tlpu_act_stride(hw, L->k);
+    /* the programs: compiled once the addresses are known, the longest sets the room */
+    tlpu_program prog[TLPU_MC_CHIPS_MAX];
+    uint32_t nprog = 0;
+    uint64_t pmax = 0;
+    for (; nprog < sys.chips; nprog++) {
+        tlpu_program_init(&prog[nprog]);
+        const tlpu_mc_slice *sl = &P->slice[nprog];
+        if (!sl->n)
+            continue;
+        tlpu_bitlinear_addrs ad = {mem->w, mem->x, L->ad.act_stride, mem->y + sl->y_off,
+                                   tlpu_out_stride(hw, sl->n)};
+        if ((st = tlpu_compile_bitlinear(hw, &sl->t, &ad, &prog[nprog])) != TLPU_OK) {
+            tlpu_fail(st, "compiling chip %u's program: %s", nprog, tlpu_strerror(st));
+            nprog++;
+            goto out;
+        }
+        L->chip_insns[nprog] = (uint32_t)prog[nprog].n;
+        if (tlpu_program_bytes(&prog[nprog]) > pmax)
+            pmax = tlpu_program_bytes(&prog[nprog]);
+    }
+    if ((st = tlpu_mem_alloc(dev, pmax, &mem->prog)) != TLPU_OK)
+        goto out;
+    mem->have_prog = 1;
+    lay.prog = mem->prog;
+    uint8_t *img = malloc(wmax), *ops = malloc((size_t)maxops * TLPU_MC_OP_BYTES);
+    uint8_t table[TLPU_MC_ENTRY_BYTES * TLPU_MC_CHIPS_MAX];
+    if (!img || !ops) {
+        free(img);
+        free(ops);
+        st = tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    memset(table, 0, sizeof table);
+    for (uint32_t c = 0; c < sys.chips && st == TLPU_OK; c++) {
+        const tlpu_mc_slice *sl = &P->slice[c];
+        uint32_t nops = 0;
+        if ((st = tlpu_mc_stream(P, c, &lay, L->chip_insns[c], ops, &nops)) != TLPU_OK) {
+            tlpu_fail(st, "chip %u's op stream: %s", c, tlpu_strerror(st));
+            break;
+        }
+        tlpu_put_u64(table + TLPU_MC_ENTRY_BYTES * c, lay.stream);
+        tlpu_put_u32(table + TLPU_MC_ENTRY_BYTES * c + 8, nops);
+        if (!sl->n)
+            continue;
+        if ((st = tlpu_weights_image(hw, &sl->t, trits + (size_t)sl->n0 * L->k, img,
+                                     sl->t.weight_bytes)) != TLPU_OK) {
+            tlpu_fail(st, "chip %u's weight image: %s", c, tlpu_strerror(st));
+            break;
+        }
+        if ((st = tlpu_mem_write(dev, on_chip(dev, c, lay.weights), img, sl->t.weight_bytes)) !=
+                TLPU_OK ||
+            (st = tlpu_mem_write(dev, on_chip(dev, c, lay.prog), prog[c].insns,
+                                 tlpu_program_bytes(&prog[c]))) != TLPU_OK ||
+            (st = tlpu_mem_write(dev, on_chip(dev, c, lay.stream), ops,
+                                 (size_t)nops * TLPU_MC_OP_BYTES)) != TLPU_OK)
+            break;
+    }
+    if (st == TLPU_OK)
+        st = tlpu_mem_write(dev, mem->table, table, (size_t)TLPU_MC_ENTRY_BYTES * sys.chips);
+    free(img);
+    free(ops);
+out:
+    for (uint32_t c = 0; c < nprog; c++)
+        tlpu_program_free(&prog[c]);
+    return st;
+}
+
+static tlpu_status mc_run(tlpu_dev_layer *L, const int8_t *x, int32_t *y,
+                          tlpu_bitlinear_stats *stats)
+{
+    tlpu_dev *dev = L->dev;
+    const tlpu_hw *hw = &dev->info.hw;
+    tlpu_mc_plan *P = L->mc;
+    const size_t m = L->m, k = L->k, n = L->n;
+    for (size_t r = 0; r < m; r++)
+        memcpy(L->xs + r * L->ad.act_stride, x + r * k, k);
+    tlpu_status st = tlpu_mem_write(dev, L->mem.x, L->xs, P->x_bytes);
+    if (st != TLPU_OK)
+        return st;
+    uint8_t pl[12];
+    tlpu_put_u64(pl, L->mem.table);
+    tlpu_put_u32(pl + 8, P->sys.chips);
+    uint32_t rn = 0, pst = 0xFFFFFFFFu;
+    /* the schedule may take a while: ten times the prediction, plus a second */
+    unsigned extra_ms = (unsigned)(P->total_ps / 100000000u + 1000u);
+    st = transact_wait(dev, TLPU_PROTO_OP_MC_RUN, pl, sizeof pl, &rn, &pst, extra_ms);
+    if (pst != TLPU_PST_OK && pst != TLPU_PST_DEVICE)
+        return st;
+    if (rn != TLPU_PROTO_MC_DONE_BYTES(P->sys.chips))
+        return tlpu_fail(TLPU_ERR_PROTOCOL, "MC_RUN reply of %u bytes", rn);
+    const uint8_t *p = reply_payload(dev);
+    tlpu_bitlinear_stats s;
+    memset(&s, 0, sizeof s);
+    for (uint32_t c = 0; c < P->sys.chips; c++) {
+        s.chip_cycles[c] = tlpu_get_u64(p + 8 + 16 * c);
+        uint32_t err = tlpu_get_u32(p + 16 + 16 * c), pc = tlpu_get_u32(p + 20 + 16 * c);
+        if (err)
+            return tlpu_fail(TLPU_ERR_DEVICE, "chip %u's program stopped with core error %u at "
+                                              "instruction %u", c, err, pc);
+        s.cycles += s.chip_cycles[c];
+    }
+    if (st != TLPU_OK)
+        return st;
+    for (unsigned i = 0; i < TLPU_NUM_COUNTERS; i++)
+        s.counters[i] = tlpu_get_u64(p + 8 + 16 * P->sys.chips + 8 * i);
+    if ((st = tlpu_mem_read(dev, L->mem.y, L->ys, P->gather_bytes)) != TLPU_OK)
+        return st;
+    for (uint32_t c = 0; c < P->sys.chips; c++) {
+        const tlpu_mc_slice *sl = &P->slice[c];
+        if (!sl->n)
+            continue;
+        const size_t os = tlpu_out_stride(hw, sl->n);
+        for (size_t r = 0; r < m; r++)
+            memcpy(y + r * n + sl->n0, L->ys + sl->y_off + r * os, sl->n * sizeof(int32_t));
+        s.insns += L->chip_insns[c];
+        s.weight_bytes += sl->t.weight_bytes;
+    }
+    if (stats) {
+        s.predicted_cycles = P->sum_cycles;
+        s.chips_used = P->used;
+        s.predicted_ps = L->timed ? P->total_ps : 0;
+        double lanes = (double)hw->rows * hw->cols * (double)s.cycles;
+        s.utilization = lanes > 0 ? (double)m * k * n / lanes : 0;
+        *stats = s;
+    }
+    return TLPU_OK;
+}
+
+static tlpu_status unpack_rows(const tlpu_dev_layer *L, const uint8_t *w, size_t rb,
+                               int8_t *trits)
+{
+    tlpu_status st = TLPU_OK;
+    for (size_t r = 0; r < L->n && st == TLPU_OK; r++) {
+        st = L->fmt == TLPU_FMT_PACK2 ? tlpu_unpack2(w + r * rb, rb, L->k, trits + r * L->k)
+                                      : tlpu_unpack3(w + r * rb, rb, L->k, trits + r * L->k);
+        if (st != TLPU_OK)
+            tlpu_fail(st, "weight row %zu: not valid %s bytes", r,
+                      L->fmt == TLPU_FMT_PACK2 ? "2-bit" : "base-3");
+    }
+    return st;
+}
+
+static tlpu_status layer_load_mc(tlpu_dev *dev, tlpu_dev_layer *L, const uint8_t *w, size_t rb,
+                                 const tlpu_schedule *sched, tlpu_dev_layer **out)
+{
+    int8_t *trits = malloc((size_t)L->n * L->k);
+    L->xs = calloc(L->m, tlpu_act_stride(&dev->info.hw, L->k));
+    tlpu_status st = TLPU_OK;
+    if (!trits || !L->xs)
+        st = tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+    if (st == TLPU_OK)
+        st = unpack_rows(L, w, rb, trits);
+    if (st == TLPU_OK)
+        st = mc_load(dev, L, trits, sched);
+    if (st == TLPU_OK && !(L->ys = malloc(L->mc->gather_bytes)))
+        st = tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+    free(trits);
+    if (st != TLPU_OK) {
+        tlpu_dev_layer_free(L);
+        return st;
+    }
+    *out = L;
+    return TLPU_OK;
 }
 
 tlpu_status tlpu_dev_layer_load(tlpu_dev *dev, uint32_t m, uint32_t k, uint32_t n, unsigned fmt,
@@ -741,6 +1009,8 @@ tlpu_status tlpu_dev_layer_load(tlpu_dev *dev, uint32_t m, uint32_t k, uint32_t 
         return tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
     L->dev = dev;
     L->m = m, L->k = k, L->n = n, L->fmt = fmt;
+    if (dev->info.chip_shift)
+        return layer_load_mc(dev, L, w, rb, sched, out);
     tlpu_status st = tlpu_tile_bitlinear_effort(hw, m, k, n, fmt, dev->info.mem_latency,
                                                 sched ? TLPU_TILE_NONE : TLPU_TILE_FULL, &L->t);
     if (st != TLPU_OK) {
@@ -770,14 +1040,7 @@ tlpu_status tlpu_dev_layer_load(tlpu_dev *dev, uint32_t m, uint32_t k, uint32_t 
         st = tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (size_t r = 0; r < n && st == TLPU_OK; r++) {
-        st = fmt == TLPU_FMT_PACK2 ? tlpu_unpack2(w + r * rb, rb, k, trits + r * k)
-                                   : tlpu_unpack3(w + r * rb, rb, k, trits + r * k);
-        if (st != TLPU_OK)
-            tlpu_fail(st, "weight row %zu: not valid %s bytes", r,
-                      fmt == TLPU_FMT_PACK2 ? "2-bit" : "base-3");
-    }
-    if (st != TLPU_OK)
+    if ((st = unpack_rows(L, w, rb, trits)) != TLPU_OK)
         goto out;
     if ((st = tlpu_weights_image(hw, &L->t, trits, img, L->t.weight_bytes)) != TLPU_OK) {
         tlpu_fail(st, "weight image: %s", tlpu_strerror(st));
@@ -829,6 +1092,21 @@ tlpu_status tlpu_dev_layer_run(tlpu_dev_layer *L, const int8_t *x, int32_t *y, f
     tlpu_dev *dev = L->dev;
     const tlpu_hw *hw = &dev->info.hw;
     const size_t m = L->m, k = L->k, n = L->n;
+    if (L->mc) {
+        /* y is written only when everything worked: stage in a copy */
+        int32_t *ym = malloc(m * n * sizeof *ym);
+        if (!ym)
+            return tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+        tlpu_status st = mc_run(L, x, ym, stats);
+        if (st == TLPU_OK) {
+            memcpy(y, ym, m * n * sizeof *ym);
+            if (y_f && (st = tlpu_bitlinear_dequantize(m, n, y, x_scale, w_scale, y_f)) !=
+                           TLPU_OK)
+                tlpu_fail(st, "dequantizing: %s", tlpu_strerror(st));
+        }
+        free(ym);
+        return st;
+    }
     for (size_t r = 0; r < m; r++)
         memcpy(L->xs + r * L->ad.act_stride, x + r * k, k);
     tlpu_status st;

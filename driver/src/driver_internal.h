@@ -9,6 +9,7 @@
 #include "tlpu/status.h"
 
 struct tlpu_dev_time;
+struct tlpu_mc_system;
 
 /* One request and the room for its reply. */
 typedef struct tlpu_xfer {
@@ -44,6 +45,8 @@ typedef struct tlpu_transport {
                 void *arg);
     /* optional: the simulated time since open (transports that model time) */
     tlpu_status (*time)(void *ctx, struct tlpu_dev_time *t);
+    /* optional: the multi-chip system, with its links (sc:chips=N) */
+    tlpu_status (*system)(void *ctx, struct tlpu_mc_system *sys);
 } tlpu_transport;
 
 extern const tlpu_transport tlpu_transport_sim;

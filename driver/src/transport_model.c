@@ -115,7 +115,7 @@ static tlpu_status model_open(const char *params, void **out)
     if (st == TLPU_OK) {
         tlpu_fw_port port = {d,        p_csr_read, p_csr_write, p_mem_write,
                              p_mem_read, p_now_us, p_idle,      NULL,
-                             d->cfg.dram_bytes, d->cfg.mem_latency};
+                             d->cfg.dram_bytes, d->cfg.mem_latency, 1, 0, NULL};
         if (tlpu_fw_init(&d->fw, &port) != 0)
             st = tlpu_fail(TLPU_ERR_NO_DEVICE, "model: the firmware found no core");
     }
@@ -143,4 +143,4 @@ static tlpu_status model_transact(void *ctx, tlpu_xfer *x, size_t n, const tlpu_
 
 const tlpu_transport tlpu_transport_model = {
     "model", "the functional C model of the core and the firmware, in this process", model_open,
-    model_close, model_transact, NULL, NULL};
+    model_close, model_transact, NULL, NULL, NULL};

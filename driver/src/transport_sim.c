@@ -161,7 +161,7 @@ static tlpu_status sim_open(const char *params, void **out)
     if (st == TLPU_OK) {
         tlpu_fw_port port = {d,        p_csr_read, p_csr_write, p_mem_write,
                              p_mem_read, p_now_us, p_idle,      NULL,
-                             d->cfg.dram_bytes, d->cfg.dram_latency};
+                             d->cfg.dram_bytes, d->cfg.dram_latency, 1, 0, NULL};
         if (tlpu_fw_init(&d->fw, &port) != 0)
             st = tlpu_fail(TLPU_ERR_NO_DEVICE, "sim: the firmware found no core");
     }
@@ -189,4 +189,4 @@ static tlpu_status sim_transact(void *ctx, tlpu_xfer *x, size_t n, const tlpu_io
 
 const tlpu_transport tlpu_transport_sim = {
     "sim", "the cycle-accurate Verilated core, DRAM model and firmware in this process",
-    sim_open, sim_close, sim_transact, NULL, NULL};
+    sim_open, sim_close, sim_transact, NULL, NULL, NULL};

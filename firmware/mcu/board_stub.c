@@ -118,7 +118,7 @@ void _start(void);
 void _start(void)
 {
     static const tlpu_fw_port port = {0, csr_read, csr_write, mem_write, mem_read,
-                                      now_us, idle, 0, sizeof g_mem, 16};
+                                      now_us, idle, 0, sizeof g_mem, 16, 1, 0, 0};
     g_csr[0] = 0x544C5055u;
     g_csr[2] = 4;
     g_csr[3] = 20;

@@ -67,6 +67,14 @@ int tlpu_fw_init(tlpu_fw *fw, const tlpu_fw_port *port)
     in->max_payload = TLPU_PROTO_MAX_PAYLOAD;
     in->mem_latency = port->mem_latency;
     in->dram_size = port->dram_size;
+    in->chips = port->chips > 1 ? port->chips : 1;
+    in->chip_shift = port->mc_run ? port->chip_shift : 0; /* nonzero: an LPU system */
+    if (in->chips > TLPU_MC_MAX_CHIPS || (in->chips > 1 && !port->mc_run) ||
+        (port->mc_run && (in->chip_shift < 12 || in->chip_shift > 56 ||
+                          port->dram_size > (1ull << in->chip_shift)))) {
+        fw_log(fw, "tlpu_fw: bad multi-chip address map");
+        return -1;
+    }
     uint64_t top = port->dram_size - 1;
     if (csr_wr(fw, TLPU_CSR_MEM_TOP, (uint32_t)(top > 0xFFFFFFFFu ? 0xFFFFFFFFu : top)) != 0 ||
         csr_wr(fw, TLPU_CSR_IRQ_STATUS, 1u) != 0)
@@ -83,10 +91,19 @@ static size_t reply(uint8_t *rep, uint8_t op, uint32_t tag, uint32_t len, uint32
     return TLPU_PROTO_HDR_BYTES + len;
 }
 
-/* [addr, addr + n) inside device memory (no overflow) */
+/* [addr, addr + n) inside chip 0's memory (no overflow) */
 static int in_dram(const tlpu_fw *fw, uint64_t addr, uint64_t n)
 {
     return n <= fw->port.dram_size && addr <= fw->port.dram_size - n;
+}
+
+/* [addr, addr + n) inside one chip's memory window */
+static int in_system(const tlpu_fw *fw, uint64_t addr, uint64_t n)
+{
+    uint64_t chip = fw->info.chip_shift ? addr >> fw->info.chip_shift : 0;
+    if (chip >= fw->info.chips)
+        return 0;
+    return in_dram(fw, addr - (chip << fw->info.chip_shift), n);
 }
 
 static int core_busy(tlpu_fw *fw, int *busy)
@@ -123,6 +140,8 @@ static uint32_t command(tlpu_fw *fw, uint8_t op, const uint8_t *p, uint32_t n, u
         for (unsigned i = 0; i < 16; i++)
             tlpu_put_u32(out + 4 * i, w[i]);
         tlpu_put_u64(out + 64, in->dram_size);
+        tlpu_put_u32(out + 72, in->chips);
+        tlpu_put_u32(out + 76, in->chip_shift);
         *out_len = TLPU_PROTO_INFO_BYTES;
         return TLPU_PST_OK;
     }
@@ -130,7 +149,7 @@ static uint32_t command(tlpu_fw *fw, uint8_t op, const uint8_t *p, uint32_t n, u
         if (n < 9)
             return TLPU_PST_BAD_LENGTH;
         uint64_t addr = tlpu_get_u64(p);
-        if (!in_dram(fw, addr, n - 8))
+        if (!in_system(fw, addr, n - 8))
             return TLPU_PST_RANGE;
         if (core_busy(fw, &busy) != 0)
             return TLPU_PST_PORT;
@@ -147,7 +166,7 @@ static uint32_t command(tlpu_fw *fw, uint8_t op, const uint8_t *p, uint32_t n, u
         uint32_t len = tlpu_get_u32(p + 8);
         if (len == 0 || len > TLPU_PROTO_MAX_PAYLOAD)
             return TLPU_PST_BAD_ARG;
-        if (!in_dram(fw, addr, len))
+        if (!in_system(fw, addr, len))
             return TLPU_PST_RANGE;
         if (fw->port.mem_read(fw->port.ctx, addr, out, len) != 0)
             return TLPU_PST_PORT;
@@ -260,6 +279,28 @@ static uint32_t command(tlpu_fw *fw, uint8_t op, const uint8_t *p, uint32_t n, u
             csr_wr(fw, TLPU_CSR_IRQ_STATUS, 1u) != 0)
             return TLPU_PST_PORT;
         return TLPU_PST_OK;
+    case TLPU_PROTO_OP_MC_RUN: {
+        if (n != 12)
+            return TLPU_PST_BAD_LENGTH;
+        uint64_t ta = tlpu_get_u64(p);
+        uint32_t nc = tlpu_get_u32(p + 8);
+        if (!fw->port.mc_run)
+            return TLPU_PST_UNSUPPORTED;
+        if (nc == 0 || nc > fw->info.chips)
+            return TLPU_PST_BAD_ARG;
+        if (ta % BEAT)
+            return TLPU_PST_ALIGN;
+        if (!in_dram(fw, ta, (uint64_t)TLPU_MC_ENTRY_BYTES * nc))
+            return TLPU_PST_RANGE;
+        if (core_busy(fw, &busy) != 0)
+            return TLPU_PST_PORT;
+        if (busy)
+            return TLPU_PST_BUSY;
+        uint32_t st = fw->port.mc_run(fw->port.ctx, ta, nc, out);
+        if (st == TLPU_PST_OK || st == TLPU_PST_DEVICE)
+            *out_len = TLPU_PROTO_MC_DONE_BYTES(nc);
+        return st;
+    }
     case TLPU_PROTO_OP_ECHO:
         copy(out, p, n);
         *out_len = n;

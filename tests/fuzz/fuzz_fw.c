@@ -41,11 +41,34 @@ static int csr_write(void *ctx, uint32_t a, uint32_t v)
     return 0;
 }
 
+/* a four-chip LPU system (chip c at c << 16), every chip's window mapped on
+ * the one buffer: the firmware must never reach past a window */
+#define CHIPS 4u
+#define SHIFT 16u
+
+static uint64_t local(uint64_t a, uint32_t n)
+{
+    if ((a >> SHIFT) >= CHIPS)
+        abort();
+    a &= (1u << SHIFT) - 1;
+    if (a > MEM || n > MEM - a)
+        abort();
+    return a;
+}
+
+static uint32_t mc_run(void *ctx, uint64_t table, uint32_t n, uint8_t *out)
+{
+    (void)ctx;
+    if (n == 0 || n > CHIPS || table % 16 || table > MEM || 16u * n > MEM - table)
+        abort();
+    memset(out, 0, TLPU_PROTO_MC_DONE_BYTES(n));
+    return TLPU_PST_OK;
+}
+
 static int mem_write(void *ctx, uint64_t a, const void *s, uint32_t n)
 {
     (void)ctx;
-    if (a > MEM || n > MEM - a)
-        abort();
+    a = local(a, n);
     memcpy(g_mem + a, s, n);
     return 0;
 }
@@ -53,8 +76,7 @@ static int mem_write(void *ctx, uint64_t a, const void *s, uint32_t n)
 static int mem_read(void *ctx, uint64_t a, void *d, uint32_t n)
 {
     (void)ctx;
-    if (a > MEM || n > MEM - a)
-        abort();
+    a = local(a, n);
     memcpy(d, g_mem + a, n);
     return 0;
 }
@@ -76,7 +98,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static tlpu_fw fw;
     static uint8_t req[TLPU_PROTO_MAX_PACKET + 64], rep[TLPU_PROTO_MAX_PACKET];
     static const tlpu_fw_port port = {0, csr_read, csr_write, mem_write, mem_read,
-                                      now_us, idle, 0, MEM, 16};
+                                      now_us, idle, 0, MEM, 16, CHIPS, SHIFT, mc_run};
     memset(g_csr, 0, sizeof g_csr);
     g_csr[TLPU_CSR_ID / 4] = 0x544C5055u;
     g_csr[TLPU_CSR_ROWS / 4] = 4;

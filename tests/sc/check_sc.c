@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "test_bl.h"
+#include "test_sc.h"
 #include "test_util.h"
 #include "tlpu/bitlinear.h"
 #include "tlpu/pack.h"
@@ -26,21 +27,6 @@
 #include "tlpu/rng.h"
 #include "tlpu/sc.h"
 #include "tlpu/tlpu.h"
-
-static tlpu_dev *open_ok(const char *uri)
-{
-    tlpu_dev *d = NULL;
-    tlpu_status st = tlpu_open(uri, &d);
-    ck_assert_msg(st == TLPU_OK, "open %s: %s", uri, tlpu_last_error());
-    return d;
-}
-
-static tlpu_dev_time time_of(tlpu_dev *d)
-{
-    tlpu_dev_time t;
-    ck_assert_int_eq(tlpu_get_time(d, &t), TLPU_OK);
-    return t;
-}
 
 /* SystemC keeps time in picoseconds: a formula and the simulation agree to
  * the rounding of each wait */

@@ -38,6 +38,7 @@
 
 #include "tlpu/spec.h"
 #include "tlpu/status.h"
+#include "tlpu/mchip.h"
 #include "tlpu/tiler.h"
 
 #ifdef __cplusplus
@@ -79,7 +80,12 @@ typedef struct tlpu_dev_info {
     tlpu_hw hw;                 /* the core's build parameters */
     uint32_t formats;           /* bit f: weight format f (TLPU_FMT_*) */
     uint32_t mem_latency;       /* nominal DRAM read latency, cycles */
-    uint64_t dram_size;         /* device memory bytes */
+    uint64_t dram_size;         /* device memory bytes (per chip) */
+    /* an LPU system (chip_shift != 0): chips joined by chip-to-chip links,
+     * chip c's memory at addresses c << chip_shift (tlpu_mem_* reach every
+     * chip); BitLinears are split over the chips (tlpu/mchip.h) */
+    uint32_t chips;             /* 1 on a board */
+    uint32_t chip_shift;        /* 0 on a board */
 } tlpu_dev_info;
 
 tlpu_status tlpu_get_info(tlpu_dev *dev, tlpu_dev_info *info);
@@ -92,11 +98,21 @@ typedef struct tlpu_dev_time {
     double total_s, link_s, fw_s, dram_s, core_s;
     double link_j, dram_j;
     uint64_t link_bytes;  /* on the wire, framing included */
-    uint64_t dram_bytes;  /* the firmware's DMA */
+    uint64_t dram_bytes;  /* the device memory's: the firmware's DMA and the cores' own */
     uint64_t packets;     /* requests answered */
+    /* LPU systems: the chip-to-chip links (c2c_s: loads and reads of other
+     * chips' memory; transfers inside MC_RUN count in core_s), and the
+     * multi-chip schedules run and their time in picoseconds */
+    double c2c_s, c2c_j;
+    uint64_t c2c_bytes;   /* every hop counted */
+    uint64_t mc_runs, mc_ps;
 } tlpu_dev_time;
 
 tlpu_status tlpu_get_time(tlpu_dev *dev, tlpu_dev_time *t);
+
+/* The multi-chip system behind an LPU device, with its links' speed, for
+ * transports that model it (sc:chips=N); TLPU_ERR_UNSUPPORTED otherwise. */
+tlpu_status tlpu_get_system(tlpu_dev *dev, tlpu_mc_system *sys);
 
 /* ---- device memory ---------------------------------------------------------- */
 
@@ -157,6 +173,13 @@ typedef struct tlpu_bitlinear_stats {
     uint32_t insns;            /* program length */
     uint64_t weight_bytes;     /* device weight image */
     double utilization;        /* useful lane ops / (ROWS x COLS x cycles) */
+    /* LPU systems: cycles, predicted_cycles and counters are summed over the
+     * chips; chips_used took a slice; chip_cycles[c] is chip c's CYCLES;
+     * predicted_ps the schedule's time by tlpu/mchip.h's formula (0 when
+     * the device does not say its links' speed: tlpu_get_system) */
+    uint32_t chips_used;
+    uint64_t chip_cycles[TLPU_MC_CHIPS_MAX];
+    uint64_t predicted_ps;
 } tlpu_bitlinear_stats;
 
 /* Bytes of one packed weight row of k trits. */
@@ -196,6 +219,10 @@ tlpu_status tlpu_dev_layer_run(tlpu_dev_layer *layer, const int8_t *x, int32_t *
 /* Releases its device memory (host-side bookkeeping: works after the device
  * went away too; free the layers before closing their device). */
 void tlpu_dev_layer_free(tlpu_dev_layer *layer);
+
+/* On an LPU system, the layer's multi-chip plan (slices, predicted times);
+ * NULL on a board. */
+const tlpu_mc_plan *tlpu_dev_layer_mc_plan(const tlpu_dev_layer *layer);
 
 #ifdef __cplusplus
 }

@@ -32,6 +32,15 @@ typedef struct tlpu_fw_port {
     void (*log)(void *ctx, const char *msg); /* may be NULL */
     uint64_t dram_size;            /* device memory bytes, from address 0 */
     uint32_t mem_latency;          /* nominal DRAM read latency (cycles), reported by INFO */
+    /* multi-chip systems (proto.h): chips > 1 makes every chip's window
+     * [c << chip_shift, + dram_size) reachable by MEM_WRITE / MEM_READ */
+    uint32_t chips;                /* 0 or 1: a single chip */
+    uint32_t chip_shift;
+    /* MC_RUN (may be NULL: TLPU_PST_UNSUPPORTED): runs the schedule whose
+     * table (n_chips entries) is at table_addr in chip 0's memory; writes
+     * the reply payload (TLPU_PROTO_MC_DONE_BYTES(n_chips)) to out and
+     * returns a TLPU_PST_* status (nothing runs unless every op is valid) */
+    uint32_t (*mc_run)(void *ctx, uint64_t table_addr, uint32_t n_chips, uint8_t *out);
 } tlpu_fw_port;
 
 typedef struct tlpu_fw {

@@ -64,7 +64,8 @@
     X(COUNTERS, 0x08, "nothing -> 16 x u64 performance counters")                             \
     X(COUNTERS_RESET, 0x09, "nothing -> nothing")                                             \
     X(RESET, 0x0A, "nothing -> nothing (soft reset of the core)")                             \
-    X(ECHO, 0x0B, "any bytes -> the same bytes (link test)")
+    X(ECHO, 0x0B, "any bytes -> the same bytes (link test)")                                  \
+    X(MC_RUN, 0x0C, "u64 table_addr, u32 n_chips -> tlpu_proto_mc_done (multi-chip schedule)")
 
 #define TLPU_OP_ENUM_(name, code, doc) TLPU_PROTO_OP_##name = code,
 enum tlpu_proto_op { TLPU_OPS(TLPU_OP_ENUM_) };
@@ -84,7 +85,8 @@ enum tlpu_proto_op { TLPU_OPS(TLPU_OP_ENUM_) };
     X(BUSY, 9, "the core is running a program")                                               \
     X(TIMEOUT, 10, "the program did not finish within the timeout")                           \
     X(DEVICE, 11, "the program ended with a core error (see the reply payload)")              \
-    X(PORT, 12, "the device's memory or CSR access failed")
+    X(PORT, 12, "the device's memory or CSR access failed")                                   \
+    X(UNSUPPORTED, 13, "a valid command this device cannot carry out (MC_RUN on one chip)")
 
 #define TLPU_PST_ENUM_(name, code, doc) TLPU_PST_##name = code,
 enum tlpu_proto_status { TLPU_PSTS(TLPU_PST_ENUM_) };
@@ -93,7 +95,7 @@ enum tlpu_proto_status { TLPU_PSTS(TLPU_PST_ENUM_) };
 /* ---- payload layouts (little-endian, packed by hand: see the put/get helpers) - */
 
 /* INFO reply */
-#define TLPU_PROTO_INFO_BYTES 72u
+#define TLPU_PROTO_INFO_BYTES 80u
 typedef struct tlpu_proto_info {
     uint32_t proto_version; /* TLPU_PROTO_VERSION */
     uint32_t fw_version;    /* major << 16 | minor */
@@ -103,8 +105,50 @@ typedef struct tlpu_proto_info {
     uint32_t formats, burst_beats, queue_depth;
     uint32_t max_payload;   /* TLPU_PROTO_MAX_PAYLOAD */
     uint32_t mem_latency;   /* the DRAM read latency in core cycles (nominal) */
-    uint64_t dram_size;     /* device memory bytes, from address 0 */
+    uint64_t dram_size;     /* device memory bytes, from address 0 (per chip) */
+    uint32_t chips;         /* chips in the system (1: a single-chip board) */
+    uint32_t chip_shift;    /* chip c's memory starts at c << chip_shift; nonzero: an LPU
+                               system (MC_RUN works, also with one chip), 0: a board */
 } tlpu_proto_info;
+
+/* ---- multi-chip systems (docs/protocol.md, "Multi-chip") ---------------------------
+ * A system of `chips` chips (INFO) is one address space: chip c's memory is
+ * [c << chip_shift, (c << chip_shift) + dram_size). The host link reaches
+ * chip 0; MEM_WRITE and MEM_READ to another chip's window cross the
+ * chip-to-chip links. CSR_*, RUN and WAIT address chip 0's core.
+ *
+ * MC_RUN starts a static multi-chip schedule: chip 0's memory holds, at
+ * table_addr (16-byte aligned), n_chips entries of TLPU_MC_ENTRY_BYTES:
+ *   u64 stream  chip c's op stream, an address in chip c's own memory
+ *               (local: without the chip's window base), 16-byte aligned
+ *   u32 n_ops   ops in it (0 .. TLPU_MC_MAX_OPS)
+ *   u32 zero
+ * Every chip runs its stream in order, all starting at once. An op is
+ * TLPU_MC_OP_BYTES:
+ *   u8  kind    TLPU_MC_SEND, TLPU_MC_RECV or TLPU_MC_RUNCORE
+ *   u8  zero
+ *   u16 peer    SEND: the chip it goes to; RECV: the chip it comes from (a
+ *               neighbour on the topology: next or previous on a ring,
+ *               any other chip when fully connected)
+ *   u32 len     SEND / RECV: bytes (1 .. 2^31); RUNCORE: instructions
+ *   u64 src     SEND: local address of the data; RUNCORE: the program
+ *   u64 dst     SEND: local address in the peer's memory
+ *   u64 zero
+ * SEND queues the bytes on the link to the peer and goes on at once (each
+ * directed link carries its transfers one after the other in the order they
+ * were queued); RECV waits for the next transfer from that peer and checks
+ * its length; RUNCORE runs a program on the chip's core to its end. Every
+ * field is checked on every chip before anything starts. */
+#define TLPU_MC_MAX_CHIPS 64u
+#define TLPU_MC_MAX_OPS 65536u
+#define TLPU_MC_ENTRY_BYTES 16u
+#define TLPU_MC_OP_BYTES 32u
+enum tlpu_mc_kind { TLPU_MC_SEND = 1, TLPU_MC_RECV = 2, TLPU_MC_RUNCORE = 3 };
+
+/* MC_RUN reply: u32 n_chips, u32 zero, then per chip {u64 cycles (its
+ * RUNCORE programs' CYCLES, summed), u32 hw_error (the first core error,
+ * 0 if none), u32 err_pc}, then the 16 counters summed over the chips. */
+#define TLPU_PROTO_MC_DONE_BYTES(n) (8u + 16u * (n) + 8u * 16u)
 
 /* WAIT reply: the core's STATUS and ERR_PC and the CYCLES counter */
 #define TLPU_PROTO_DONE_BYTES 16u

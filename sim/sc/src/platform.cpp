@@ -12,11 +12,22 @@
 // poll the poll interval) and sync when the quantum is used up. The core is
 // stepped, cycle by cycle, up to the time of each CSR access, so it runs
 // exactly as in the plain harness: same cycles, same counters.
+//
+// An LPU system (chips >= 1) replaces the board's DRAM by each chip's SRAM:
+//
+//   host --packet--> [link] --> Firmware (chip 0) -- csr --> Core 0
+//                                  `-- mem --> Router --> chip c's SRAM (c2c hops for c > 0)
+//   MC_RUN: Chip threads 0..N-1 run their op streams: SEND / RECV over the
+//   chip-to-chip links (FIFO per directed link), RUNCORE on their core.
+#include <algorithm>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <deque>
+#include <new>
+#include <vector>
 #include <systemc>
 #include <tlm>
 #include <tlm_utils/simple_initiator_socket.h>
@@ -25,6 +36,7 @@
 
 extern "C" {
 #include "tlpu/fw.h"
+#include "tlpu/model.h"
 }
 #include "tlpu/sc.h"
 
@@ -53,34 +65,58 @@ tlpu_status fail(tlpu_status st, const char *fmt, ...)
 }
 
 struct Acct {
-    double link_s = 0, fw_s = 0, dram_s = 0, core_s = 0;
-    uint64_t wire = 0, dram_bytes = 0, packets = 0;
+    double link_s = 0, fw_s = 0, dram_s = 0, core_s = 0, c2c_s = 0;
+    uint64_t wire = 0, dram_bytes = 0, packets = 0, c2c_bytes = 0;
+    uint64_t mc_runs = 0, mc_ps = 0;
 };
 
-// The core's CSR port: steps the core up to the access's time first. While
+sc_time ps(uint64_t v)
+{
+    return sc_time((double)v, SC_PS);
+}
+
+// A core: the Verilated RTL (tlpu_sim) or the functional model (tlpu_model).
+//
+// Its CSR port steps a Verilated core up to the access's time first. While
 // the core is idle (not BUSY, and no CSR written since that was seen) nothing
 // in it changes - every counter counts only while a program runs - so those
 // cycles are skipped, not simulated. Stepping a running core, it looks at
 // STATUS every kChunk cycles to notice the program's end.
+// The functional model runs a whole program when START is written; the port
+// then shows STATUS BUSY until the program's CYCLES have passed.
 struct Core : sc_module {
-    tlpu_sim *sim;
+    tlpu_sim *sim = nullptr;
+    tlpu_model *model = nullptr;
     tlm_utils::simple_target_socket<Core> csr;
     sc_time period;
-    int64_t cycle0;   // the core's cycle at SystemC time 0 (shifted by skipped idle cycles)
-    bool idle = true; // after reset, before any START
+    int64_t cycle0 = 0; // the core's cycle at SystemC time 0 (shifted by skipped idle cycles)
+    bool idle = true;   // after reset, before any START
     uint64_t skipped = 0;
+    sc_time busy_until = SC_ZERO_TIME; // the model's running program ends then
     static constexpr int64_t kChunk = 1024;
+    // the CSR socket of a chip other than chip 0: no firmware drives it
+    tlm_utils::simple_initiator_socket<Core> *tie = nullptr;
 
-    Core(sc_module_name n, tlpu_sim *s, sc_time p)
-        : sc_module(n), sim(s), csr("csr"), period(p), cycle0((int64_t)tlpu_sim_cycle(s))
+    Core(sc_module_name n, tlpu_sim *s, tlpu_model *m, sc_time p, bool tied)
+        : sc_module(n), sim(s), model(m), csr("csr"), period(p)
     {
+        if (sim)
+            cycle0 = (int64_t)tlpu_sim_cycle(sim);
         csr.register_b_transport(this, &Core::access);
+        if (tied) {
+            tie = new tlm_utils::simple_initiator_socket<Core>("tie");
+            tie->bind(csr);
+        }
     }
+
+    int64_t ticks(const sc_time &t) const { return (int64_t)std::floor(t / period + 1e-9); }
 
     void catch_up(const sc_time &t)
     {
-        const int64_t ticks = (int64_t)std::floor(t / period + 1e-9);
-        const int64_t now = (int64_t)tlpu_sim_cycle(sim), target = cycle0 + ticks;
+        if (!sim)
+            return;
+        const int64_t tk = ticks(t);
+        const int64_t now = (int64_t)tlpu_sim_cycle(sim), target = cycle0 + tk;
         if (target <= now)
             return;
         int64_t at = now;
@@ -98,57 +134,420 @@ struct Core : sc_module {
         }
         if (at < target) {
             skipped += (uint64_t)(target - at);
-            cycle0 = at - ticks;
+            cycle0 = at - tk;
         }
+    }
+
+    // after a program ran outside the CSR port (MC_RUN): the core is idle at time now
+    void resync()
+    {
+        idle = true;
+        if (sim)
+            cycle0 = (int64_t)tlpu_sim_cycle(sim) - ticks(sc_time_stamp());
+    }
+
+    tlpu_status csr_rd(uint32_t a, uint32_t *v)
+    {
+        return sim ? tlpu_sim_csr_read(sim, a, v) : tlpu_model_csr_read(model, a, v);
+    }
+    tlpu_status csr_wr(uint32_t a, uint32_t v)
+    {
+        return sim ? tlpu_sim_csr_write(sim, a, v) : tlpu_model_csr_write(model, a, v);
+    }
+    tlpu_status mem_rd(uint64_t a, void *d, size_t n)
+    {
+        return sim ? tlpu_sim_mem_read(sim, a, d, n) : tlpu_model_mem_read(model, a, d, n);
+    }
+    tlpu_status mem_wr(uint64_t a, const void *d, size_t n)
+    {
+        return sim ? tlpu_sim_mem_write(sim, a, d, n) : tlpu_model_mem_write(model, a, d, n);
+    }
+    const char *fault() const
+    {
+        const char *m = nullptr;
+        if (sim)
+            return tlpu_sim_fault(sim);
+        tlpu_model_fault(model, &m);
+        return m;
+    }
+    uint64_t cycles_counter()
+    {
+        uint32_t lo = 0, hi = 0;
+        csr_rd(TLPU_CSR_COUNTER_BASE + 8u * TLPU_CNTI_CYCLES, &lo);
+        csr_rd(TLPU_CSR_COUNTER_BASE + 8u * TLPU_CNTI_CYCLES + 4u, &hi);
+        return ((uint64_t)hi << 32) | lo;
+    }
+    tlpu_status counters(uint64_t out[TLPU_NUM_COUNTERS])
+    {
+        return sim ? tlpu_sim_counters(sim, out) : tlpu_model_counters(model, out);
+    }
+
+    // Runs a whole program now (the caller lets its time pass): *cycles gets
+    // its CYCLES, *err and *pc the core's error code and ERR_PC.
+    tlpu_status run(uint64_t pa, uint32_t len, uint64_t *cycles, uint32_t *err, uint32_t *pc)
+    {
+        tlpu_status st = sim ? tlpu_sim_run(sim, pa, len, UINT64_MAX / 2, cycles)
+                             : tlpu_model_run(model, pa, len, UINT64_MAX / 2, cycles);
+        *err = 0, *pc = 0;
+        if (sim)
+            *err = tlpu_sim_hw_error(sim, pc);
+        else
+            tlpu_model_hw_error(model, err, pc);
+        return st == TLPU_ERR_DEVICE && *err ? TLPU_OK : st;
     }
 
     void access(tlm::tlm_generic_payload &p, sc_time &delay)
     {
-        catch_up(sc_time_stamp() + delay);
+        const sc_time t = sc_time_stamp() + delay;
+        catch_up(t);
         uint32_t addr = (uint32_t)p.get_address(), v = 0;
         tlpu_status st;
         if (p.is_read()) {
-            st = tlpu_sim_csr_read(sim, addr, &v);
-            std::memcpy(p.get_data_ptr(), &v, 4);
-            if (addr == TLPU_CSR_STATUS && st == TLPU_OK)
+            st = csr_rd(addr, &v);
+            if (addr == TLPU_CSR_STATUS && st == TLPU_OK) {
+                if (model && t < busy_until)
+                    v = (v | 1u) & ~2u; /* still running */
                 idle = !(v & 1);
+            }
+            std::memcpy(p.get_data_ptr(), &v, 4);
         } else {
             std::memcpy(&v, p.get_data_ptr(), 4);
-            st = tlpu_sim_csr_write(sim, addr, v);
+            const bool start = addr == TLPU_CSR_CTRL && (v & 1u);
+            const uint64_t c0 = model && start ? cycles_counter() : 0;
+            st = csr_wr(addr, v);
+            if (model && addr == TLPU_CSR_CTRL && (v & 2u))
+                busy_until = t; /* a soft reset ends the program */
+            if (model && start && st == TLPU_OK) {
+                const uint64_t c1 = cycles_counter();
+                if (c1 > c0)
+                    busy_until = t + period * (double)(c1 - c0);
+            }
             idle = false; // it may have started a program
         }
         delay += period; // one core cycle
-        bool ok = st == TLPU_OK && !tlpu_sim_fault(sim);
+        bool ok = st == TLPU_OK && !fault();
         p.set_response_status(ok ? tlm::TLM_OK_RESPONSE : tlm::TLM_GENERIC_ERROR_RESPONSE);
     }
 };
 
-// The device DRAM as the firmware's DMA sees it: its timing, the core's DRAM as storage.
-struct Dram : sc_module {
-    tlm_utils::simple_target_socket<Dram> mem;
-    tlpu_sim *sim;
+// The device memory as the firmware's DMA sees it: the board's DRAM, or an
+// LPU system's chips' SRAM behind a router (chip c's window at c << shift;
+// chip c > 0 is reached over the chip-to-chip links, store and forward, hop
+// by hop). Timing from the memory's formula (and the links'); the cores'
+// memories as storage.
+struct Memory : sc_module {
+    tlm_utils::simple_target_socket<Memory> mem;
+    std::vector<Core *> cores;
     tlpu_sc_dram cfg;
+    const tlpu_mc_system *sys; // NULL: the board
+    uint32_t shift;
     Acct *acct;
 
-    Dram(sc_module_name n, tlpu_sim *s, const tlpu_sc_dram &c, Acct *a)
-        : sc_module(n), mem("mem"), sim(s), cfg(c), acct(a)
+    Memory(sc_module_name n, std::vector<Core *> c, const tlpu_sc_dram &m,
+           const tlpu_mc_system *s, uint32_t sh, Acct *a)
+        : sc_module(n), mem("mem"), cores(std::move(c)), cfg(m), sys(s), shift(sh), acct(a)
     {
-        mem.register_b_transport(this, &Dram::access);
+        mem.register_b_transport(this, &Memory::access);
     }
 
     void access(tlm::tlm_generic_payload &p, sc_time &delay)
     {
         const unsigned n = p.get_data_length();
-        tlpu_status st = p.is_read() ? tlpu_sim_mem_read(sim, p.get_address(), p.get_data_ptr(), n)
-                                     : tlpu_sim_mem_write(sim, p.get_address(),
-                                                          p.get_data_ptr(), n);
-        const sc_time t = sc_time(tlpu_sc_dram_time(&cfg, n), SC_SEC);
-        delay += t; // the firmware's port puts it in the DRAM bucket
+        const uint64_t addr = p.get_address();
+        const uint64_t chip = sys ? addr >> shift : 0;
+        if (chip >= cores.size()) {
+            p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+            return;
+        }
+        const uint64_t local = addr - (chip << shift);
+        Core *c = cores[chip];
+        tlpu_status st = p.is_read() ? c->mem_rd(local, p.get_data_ptr(), n)
+                                     : c->mem_wr(local, p.get_data_ptr(), n);
+        const sc_time t(tlpu_sc_dram_time(&cfg, n), SC_SEC);
+        delay += t;
+        acct->dram_s += t.to_seconds();
         acct->dram_bytes += n;
+        if (chip) { /* the hops there (a write) or back (a read) */
+            const uint32_t h = tlpu_mc_hops(sys, 0, (uint32_t)chip);
+            const sc_time hop = ps(tlpu_c2c_time_ps(&sys->c2c, n)) * (double)h;
+            delay += hop;
+            acct->c2c_s += hop.to_seconds();
+            acct->c2c_bytes += (uint64_t)h * n;
+        }
         p.set_response_status(st == TLPU_OK ? tlm::TLM_OK_RESPONSE
                                             : tlm::TLM_ADDRESS_ERROR_RESPONSE);
     }
 };
+
+// ---- an LPU system's static schedules (MC_RUN) --------------------------------------
+
+struct Op {
+    uint8_t kind;
+    uint16_t peer;
+    uint32_t len;
+    uint64_t src, dst;
+};
+
+struct Xfer {
+    uint64_t dst;
+    std::vector<uint8_t> data;
+    sc_time arrive;
+};
+
+struct System;
+
+// One chip's sequencer: runs its op stream when MC_RUN starts it.
+struct Chip : sc_module {
+    System *sys;
+    uint32_t idx;
+    SC_HAS_PROCESS(Chip);
+    Chip(sc_module_name n, System *s, uint32_t i) : sc_module(n), sys(s), idx(i)
+    {
+        SC_THREAD(run);
+    }
+    void run();
+};
+
+struct System {
+    tlpu_mc_system mc;
+    std::vector<Core *> cores;
+    std::vector<Chip *> chips;
+    uint64_t mem_bytes, period_ps;
+    Acct *acct;
+    std::vector<sc_time> link_free;          // per directed link from * N + to
+    std::vector<std::deque<Xfer>> inbox;     // per (to * N + from)
+    std::vector<sc_event *> inbox_ev;        // per chip
+    std::vector<std::vector<Op>> streams;    // this run's
+    sc_event start_ev, done_ev;
+    uint32_t active = 0, finished = 0;
+    struct Result {
+        uint64_t cycles;
+        uint32_t err, pc;
+        bool ran;
+    };
+    std::vector<Result> res;
+    char why[160] = "";
+
+    System(const tlpu_mc_system &m, std::vector<Core *> c, uint64_t bytes, Acct *a)
+        : mc(m), cores(std::move(c)), mem_bytes(bytes),
+          period_ps(tlpu_mc_period_ps(m.clock_hz)), acct(a)
+    {
+        const size_t n = mc.chips;
+        link_free.assign(n * n, SC_ZERO_TIME);
+        inbox.resize(n * n);
+        for (uint32_t i = 0; i < n; i++) {
+            char nm[32];
+            snprintf(nm, sizeof nm, "inbox%u", i);
+            inbox_ev.push_back(new sc_event(nm));
+            snprintf(nm, sizeof nm, "chip%u", i);
+            chips.push_back(new Chip(nm, this, i));
+        }
+    }
+
+    bool in_mem(uint64_t a, uint64_t n) const { return n <= mem_bytes && a <= mem_bytes - n; }
+
+    uint32_t bad(uint32_t st, const char *fmt, ...) __attribute__((format(printf, 3, 4)))
+    {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof why, fmt, ap);
+        va_end(ap);
+        return st;
+    }
+
+    // reads and checks every chip's stream; nothing runs unless all are valid
+    uint32_t load(uint64_t table, uint32_t n)
+    {
+        streams.assign(n, {});
+        for (uint32_t c = 0; c < n; c++) {
+            uint8_t e[TLPU_MC_ENTRY_BYTES];
+            if (cores[0]->mem_rd(table + TLPU_MC_ENTRY_BYTES * c, e, sizeof e) != TLPU_OK)
+                return bad(TLPU_PST_RANGE, "table entry %u", c);
+            const uint64_t sa = tlpu_get_u64(e);
+            const uint32_t nops = tlpu_get_u32(e + 8);
+            if (tlpu_get_u32(e + 12) != 0)
+                return bad(TLPU_PST_BAD_ARG, "chip %u: reserved table field not zero", c);
+            if (nops > TLPU_MC_MAX_OPS)
+                return bad(TLPU_PST_BAD_ARG, "chip %u: %u ops (at most %u)", c, nops,
+                           TLPU_MC_MAX_OPS);
+            if (sa % 16)
+                return bad(TLPU_PST_ALIGN, "chip %u: stream address not 16-byte aligned", c);
+            if (!in_mem(sa, (uint64_t)nops * TLPU_MC_OP_BYTES))
+                return bad(TLPU_PST_RANGE, "chip %u: stream outside its memory", c);
+            std::vector<uint8_t> raw((size_t)nops * TLPU_MC_OP_BYTES);
+            if (nops && cores[c]->mem_rd(sa, raw.data(), raw.size()) != TLPU_OK)
+                return bad(TLPU_PST_RANGE, "chip %u: stream outside its memory", c);
+            for (uint32_t i = 0; i < nops; i++) {
+                const uint8_t *o = raw.data() + (size_t)i * TLPU_MC_OP_BYTES;
+                Op op{o[0], tlpu_get_u16(o + 2), tlpu_get_u32(o + 4), tlpu_get_u64(o + 8),
+                      tlpu_get_u64(o + 16)};
+                if (o[1] || tlpu_get_u64(o + 24))
+                    return bad(TLPU_PST_BAD_ARG, "chip %u op %u: reserved field not zero", c, i);
+                uint32_t st = check(c, n, i, op);
+                if (st != TLPU_PST_OK)
+                    return st;
+                streams[c].push_back(op);
+            }
+        }
+        return match(n);
+    }
+
+    uint32_t check(uint32_t c, uint32_t n, uint32_t i, const Op &op)
+    {
+        switch (op.kind) {
+        case TLPU_MC_SEND:
+        case TLPU_MC_RECV:
+            if (op.peer >= n || op.peer == c || tlpu_mc_hops(&mc, c, op.peer) != 1)
+                return bad(TLPU_PST_BAD_ARG, "chip %u op %u: chip %u is not a neighbour", c, i,
+                           op.peer);
+            if (op.len == 0 || op.len > 0x80000000u)
+                return bad(TLPU_PST_BAD_ARG, "chip %u op %u: length %u", c, i, op.len);
+            if (op.kind == TLPU_MC_SEND && (!in_mem(op.src, op.len) || !in_mem(op.dst, op.len)))
+                return bad(TLPU_PST_RANGE, "chip %u op %u: SEND outside memory", c, i);
+            if (op.kind == TLPU_MC_RECV && (op.src || op.dst))
+                return bad(TLPU_PST_BAD_ARG, "chip %u op %u: RECV with addresses", c, i);
+            return TLPU_PST_OK;
+        case TLPU_MC_RUNCORE:
+            if (op.peer || op.dst)
+                return bad(TLPU_PST_BAD_ARG, "chip %u op %u: RUNCORE with a peer", c, i);
+            if (op.len == 0)
+                return bad(TLPU_PST_BAD_ARG, "chip %u op %u: empty program", c, i);
+            if (op.src % 16)
+                return bad(TLPU_PST_ALIGN, "chip %u op %u: program not aligned", c, i);
+            if (op.src > 0xFFFFFFFFu || !in_mem(op.src, 16ull * op.len))
+                return bad(TLPU_PST_RANGE, "chip %u op %u: program outside memory", c, i);
+            return TLPU_PST_OK;
+        default:
+            return bad(TLPU_PST_BAD_ARG, "chip %u op %u: unknown kind %u", c, i, op.kind);
+        }
+    }
+
+    // every RECV has its SEND (same order, same length), and the streams
+    // cannot wait on each other forever: run them without time
+    uint32_t match(uint32_t n)
+    {
+        std::vector<std::deque<uint32_t>> q((size_t)n * n);
+        std::vector<size_t> pc(n, 0);
+        for (bool progress = true; progress;) {
+            progress = false;
+            for (uint32_t c = 0; c < n; c++)
+                for (; pc[c] < streams[c].size(); pc[c]++) {
+                    const Op &op = streams[c][pc[c]];
+                    if (op.kind == TLPU_MC_SEND)
+                        q[(size_t)op.peer * n + c].push_back(op.len);
+                    else if (op.kind == TLPU_MC_RECV) {
+                        auto &in = q[(size_t)c * n + op.peer];
+                        if (in.empty())
+                            break;
+                        if (in.front() != op.len)
+                            return bad(TLPU_PST_BAD_ARG,
+                                       "chip %u op %zu: RECV of %u bytes, chip %u sends %u", c,
+                                       pc[c], op.len, op.peer, in.front());
+                        in.pop_front();
+                    }
+                    progress = true;
+                }
+        }
+        for (uint32_t c = 0; c < n; c++)
+            if (pc[c] < streams[c].size())
+                return bad(TLPU_PST_BAD_ARG, "chip %u op %zu: RECV from chip %u never matched "
+                                             "(the streams would wait forever)",
+                           c, pc[c], streams[c][pc[c]].peer);
+        for (size_t i = 0; i < q.size(); i++)
+            if (!q[i].empty())
+                return bad(TLPU_PST_BAD_ARG, "chip %zu sends to chip %zu more than it receives",
+                           i % n, i / n);
+        return TLPU_PST_OK;
+    }
+
+    // runs a checked schedule: called from the firmware's thread (it waits)
+    uint32_t run(uint32_t n, uint8_t *out)
+    {
+        res.assign(n, Result{0, 0, 0, false});
+        for (uint32_t c = 0; c < n; c++)
+            for (const Op &op : streams[c])
+                if (op.kind == TLPU_MC_RUNCORE && !res[c].ran) {
+                    res[c].ran = true;
+                    cores[c]->csr_wr(TLPU_CSR_CTRL, 4u); // COUNTERS_RESET
+                }
+        const sc_time t0 = sc_time_stamp();
+        active = n;
+        finished = 0;
+        start_ev.notify(SC_ZERO_TIME);
+        wait(done_ev);
+        const uint64_t el = (uint64_t)std::llround((sc_time_stamp() - t0).to_seconds() * 1e12);
+        acct->mc_runs++;
+        acct->mc_ps += el;
+        acct->core_s += (sc_time_stamp() - t0).to_seconds();
+        uint64_t sum[TLPU_NUM_COUNTERS] = {0};
+        bool err = false;
+        tlpu_put_u32(out, n);
+        tlpu_put_u32(out + 4, 0);
+        for (uint32_t c = 0; c < n; c++) {
+            if (res[c].ran) {
+                uint64_t k[TLPU_NUM_COUNTERS];
+                if (cores[c]->counters(k) == TLPU_OK) {
+                    for (unsigned i = 0; i < TLPU_NUM_COUNTERS; i++)
+                        sum[i] += k[i];
+                    // the core's own memory traffic (its SRAM's energy)
+                    acct->dram_bytes += k[TLPU_CNTI_DRAM_RD_BYTES] + k[TLPU_CNTI_DRAM_WR_BYTES];
+                }
+                cores[c]->resync();
+            }
+            err |= res[c].err != 0;
+            tlpu_put_u64(out + 8 + 16 * c, res[c].cycles);
+            tlpu_put_u32(out + 16 + 16 * c, res[c].err);
+            tlpu_put_u32(out + 20 + 16 * c, res[c].pc);
+        }
+        for (unsigned i = 0; i < TLPU_NUM_COUNTERS; i++)
+            tlpu_put_u64(out + 8 + 16 * n + 8 * i, sum[i]);
+        return err ? TLPU_PST_DEVICE : TLPU_PST_OK;
+    }
+};
+
+void Chip::run()
+{
+    System &S = *sys;
+    const uint32_t N = S.mc.chips;
+    for (;;) {
+        wait(S.start_ev);
+        if (idx >= S.active)
+            continue;
+        for (const Op &op : S.streams[idx]) {
+            if (op.kind == TLPU_MC_SEND) {
+                Xfer x{op.dst, std::vector<uint8_t>(op.len), SC_ZERO_TIME};
+                S.cores[idx]->mem_rd(op.src, x.data.data(), op.len);
+                sc_time &free = S.link_free[(size_t)idx * N + op.peer];
+                const sc_time start = std::max(sc_time_stamp(), free);
+                x.arrive = start + ps(tlpu_c2c_time_ps(&S.mc.c2c, op.len));
+                free = x.arrive;
+                S.acct->c2c_bytes += op.len;
+                S.inbox[(size_t)op.peer * N + idx].push_back(std::move(x));
+                S.inbox_ev[op.peer]->notify(SC_ZERO_TIME);
+            } else if (op.kind == TLPU_MC_RECV) {
+                auto &q = S.inbox[(size_t)idx * N + op.peer];
+                while (q.empty())
+                    wait(*S.inbox_ev[idx]);
+                Xfer &x = q.front();
+                if (x.arrive > sc_time_stamp())
+                    wait(x.arrive - sc_time_stamp());
+                S.cores[idx]->mem_wr(x.dst, x.data.data(), x.data.size());
+                q.pop_front();
+            } else { // RUNCORE
+                uint64_t cy = 0;
+                uint32_t err = 0, pc = 0;
+                S.cores[idx]->run(op.src, op.len, &cy, &err, &pc);
+                System::Result &r = S.res[idx];
+                r.cycles += cy;
+                if (err && !r.err)
+                    r.err = err, r.pc = pc;
+                wait(ps(cy * S.period_ps));
+            }
+        }
+        if (++S.finished == S.active)
+            S.done_ev.notify(SC_ZERO_TIME);
+    }
+}
 
 // The firmware: the board's command processor in an SC_THREAD behind the link.
 struct Firmware : sc_module {
@@ -162,6 +561,7 @@ struct Firmware : sc_module {
     size_t req_len = 0, reply_len = 0, reply_cap = 0;
     uint8_t *reply = nullptr;
     bool pending = false, done = false;
+    System *sys = nullptr; // an LPU system's chips (MC_RUN)
 
     SC_HAS_PROCESS(Firmware);
     Firmware(sc_module_name n, const tlpu_sc_config &c, Acct *a)
@@ -185,7 +585,8 @@ struct Firmware : sc_module {
         p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
         sc_time d = qk.get_local_time(), before = d;
         s->b_transport(p, d);
-        *bucket += (d - before).to_seconds();
+        if (bucket)
+            *bucket += (d - before).to_seconds();
         qk.set(d);
         if (qk.need_sync())
             qk.sync();
@@ -208,15 +609,25 @@ struct Firmware : sc_module {
     {
         Firmware *f = self(ctx);
         return f->transport(f->mem_i, tlm::TLM_WRITE_COMMAND, a, const_cast<void *>(s), n,
-                            &f->acct->dram_s)
+                            nullptr)
                    ? 0
                    : -1;
     }
     static int p_mem_read(void *ctx, uint64_t a, void *d, uint32_t n)
     {
         Firmware *f = self(ctx);
-        return f->transport(f->mem_i, tlm::TLM_READ_COMMAND, a, d, n, &f->acct->dram_s) ? 0
-                                                                                      : -1;
+        return f->transport(f->mem_i, tlm::TLM_READ_COMMAND, a, d, n, nullptr) ? 0 : -1;
+    }
+    static uint32_t p_mc_run(void *ctx, uint64_t table, uint32_t n, uint8_t *out)
+    {
+        Firmware *f = self(ctx);
+        uint32_t st = f->sys->load(table, n);
+        if (st != TLPU_PST_OK) {
+            snprintf(g_err, sizeof g_err, "MC_RUN: %s", f->sys->why);
+            return st;
+        }
+        f->qk.sync(); // the kernel's time catches up with the firmware's
+        return f->sys->run(n, out);
     }
     static uint64_t p_now_us(void *ctx)
     {
@@ -263,12 +674,16 @@ struct Firmware : sc_module {
 
 struct tlpu_sc {
     tlpu_sc_config cfg;
-    tlpu_sim *sim = nullptr;
+    std::vector<tlpu_sim *> sims;
+    std::vector<tlpu_model *> models;
+    std::vector<Core *> cores;
+    tlpu_mc_system mc{};
+    System *sys = nullptr;
     Acct acct;
-    Core *core = nullptr;
-    Dram *dram = nullptr;
+    Memory *mem = nullptr;
     Firmware *fw = nullptr;
     double t0 = 0;
+    uint64_t beats0 = 0; // the board core's DRAM beats at the start
 };
 
 extern "C" const char *tlpu_sc_last_error(void)
@@ -281,6 +696,15 @@ static bool finite_pos(double v)
     return std::isfinite(v) && v > 0;
 }
 
+static tlpu_status check_mem(const tlpu_sc_dram &m, const char *what)
+{
+    if (!finite_pos(m.bytes_per_s) || !(m.latency_s >= 0) || !std::isfinite(m.latency_s) ||
+        !(m.pj_per_bit >= 0) || !std::isfinite(m.pj_per_bit))
+        return fail(TLPU_ERR_INVALID_ARG, "sc: the %s needs a positive bandwidth and a "
+                                          "latency and energy >= 0", what);
+    return TLPU_OK;
+}
+
 extern "C" tlpu_status tlpu_sc_create(const tlpu_sc_config *c, tlpu_sc **out)
 {
     if (!c || !out)
@@ -290,14 +714,25 @@ extern "C" tlpu_status tlpu_sc_create(const tlpu_sc_config *c, tlpu_sc **out)
         !(c->link.pj_per_bit >= 0))
         return fail(TLPU_ERR_INVALID_ARG, "sc: the link needs a positive bandwidth and packet "
                                           "size and a latency and energy >= 0");
-    if (!finite_pos(c->dram.bytes_per_s) || !(c->dram.latency_s >= 0) ||
-        !std::isfinite(c->dram.latency_s) || !(c->dram.pj_per_bit >= 0))
-        return fail(TLPU_ERR_INVALID_ARG, "sc: the DRAM needs a positive bandwidth and a "
-                                          "latency and energy >= 0");
+    const bool lpu = c->chips > 0;
+    const tlpu_sc_dram &memcfg = lpu ? c->sram : c->dram;
+    tlpu_status st = check_mem(memcfg, lpu ? "SRAM" : "DRAM");
+    if (st != TLPU_OK)
+        return st;
     if (!finite_pos(c->clock_hz) || !finite_pos(c->poll_s) || !finite_pos(c->quantum_s) ||
         !(c->fw_s >= 0) || !std::isfinite(c->fw_s))
         return fail(TLPU_ERR_INVALID_ARG, "sc: clock, poll interval and quantum must be > 0, "
                                           "firmware time >= 0");
+    tlpu_mc_system mc{};
+    if (lpu) {
+        mc.chips = c->chips;
+        mc.topology = c->topology;
+        mc.c2c = c->c2c;
+        mc.clock_hz = c->clock_hz;
+        char why[128];
+        if (tlpu_mc_system_check(&mc, why, sizeof why) != TLPU_OK)
+            return fail(TLPU_ERR_INVALID_ARG, "sc: %s", why);
+    }
     if (g_alive)
         return fail(TLPU_ERR_BUSY, "sc: one sc: platform per process at a time (SystemC has "
                                    "one kernel); close the other first");
@@ -305,15 +740,42 @@ extern "C" tlpu_status tlpu_sc_create(const tlpu_sc_config *c, tlpu_sc **out)
     if (!s)
         return fail(TLPU_ERR_NOMEM, "out of memory");
     s->cfg = *c;
-    // the core's own DRAM port: the DRAM's latency and bandwidth in core cycles
+    s->mc = mc;
+    // the cores' own memory port: the memory's latency and bandwidth in core cycles
     tlpu_sim_config sc = c->sim;
-    double lat = std::ceil(c->dram.latency_s * c->clock_hz - 1e-9);
+    double lat = std::ceil(memcfg.latency_s * c->clock_hz - 1e-9);
     sc.dram_latency = (uint32_t)(lat < 1 ? 1 : lat > 1000000 ? 1000000 : lat);
-    double w = std::floor(c->dram.bytes_per_s / c->clock_hz + 1e-9);
+    double w = std::floor(memcfg.bytes_per_s / c->clock_hz + 1e-9);
     sc.dram_width = (uint32_t)(w < 1 ? 1 : w > 16 ? 16 : w);
-    tlpu_status st = tlpu_sim_create(&sc, &s->sim);
+    const uint32_t ncores = lpu ? c->chips : 1;
+    const bool rtl = !lpu || c->rtl_cores;
+    for (uint32_t i = 0; i < ncores && st == TLPU_OK; i++) {
+        if (rtl) {
+            tlpu_sim *sim = nullptr;
+            st = tlpu_sim_create(&sc, &sim);
+            if (st != TLPU_OK)
+                fail(st, "sc: %s", tlpu_sim_last_error());
+            else
+                s->sims.push_back(sim);
+        } else {
+            tlpu_model_config mcfg;
+            tlpu_model_config_init(&mcfg);
+            st = tlpu_model_config_variant(&mcfg, sc.variant ? sc.variant : "default");
+            mcfg.dram_bytes = sc.dram_bytes;
+            mcfg.mem_latency = sc.dram_latency;
+            tlpu_model *m = nullptr;
+            if (st == TLPU_OK && (st = tlpu_model_create(&mcfg, &m)) == TLPU_OK)
+                s->models.push_back(m);
+            else
+                fail(st, "sc: chip %u: the functional core cannot be made (%s)", i,
+                     tlpu_strerror(st));
+        }
+    }
     if (st != TLPU_OK) {
-        fail(st, "sc: %s", tlpu_sim_last_error());
+        for (tlpu_sim *x : s->sims)
+            tlpu_sim_destroy(x);
+        for (tlpu_model *x : s->models)
+            tlpu_model_destroy(x);
         delete s;
         return st;
     }
@@ -325,11 +787,21 @@ extern "C" tlpu_status tlpu_sc_create(const tlpu_sc_config *c, tlpu_sc **out)
     g_used_once = true;
     g_alive = true;
     sc_time period(1.0 / c->clock_hz, SC_SEC);
-    s->core = new Core("core", s->sim, period);
-    s->dram = new Dram("dram", s->sim, c->dram, &s->acct);
+    for (uint32_t i = 0; i < ncores; i++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "core%u", i);
+        s->cores.push_back(new Core(nm, rtl ? s->sims[i] : nullptr, rtl ? nullptr : s->models[i],
+                                    period, i > 0));
+    }
+    const uint32_t shift = 32; // chip c's memory at c * 4 GiB
+    s->mem = new Memory(lpu ? "sram" : "dram", s->cores, memcfg, lpu ? &s->mc : nullptr, shift,
+                        &s->acct);
     s->fw = new Firmware("firmware", *c, &s->acct);
-    s->fw->csr_i.bind(s->core->csr);
-    s->fw->mem_i.bind(s->dram->mem);
+    if (lpu)
+        s->fw->sys = s->sys = new System(s->mc, s->cores, sc.dram_bytes, &s->acct);
+    s->fw->csr_i.bind(s->cores[0]->csr);
+
+    s->fw->mem_i.bind(s->mem->mem);
     tlpu_fw_port port = {s->fw,
                          Firmware::p_csr_read,
                          Firmware::p_csr_write,
@@ -339,7 +811,10 @@ extern "C" tlpu_status tlpu_sc_create(const tlpu_sc_config *c, tlpu_sc **out)
                          Firmware::p_idle,
                          nullptr,
                          c->sim.dram_bytes,
-                         sc.dram_latency};
+                         sc.dram_latency,
+                         lpu ? c->chips : 1,
+                         lpu ? shift : 0,
+                         lpu ? Firmware::p_mc_run : nullptr};
     sc_start(SC_ZERO_TIME); // elaboration; the firmware thread waits for requests
     // the firmware boots: it reads the core's CSRs (outside the thread: no time)
     if (tlpu_fw_init(&s->fw->fw, &port) != 0) {
@@ -348,6 +823,11 @@ extern "C" tlpu_status tlpu_sc_create(const tlpu_sc_config *c, tlpu_sc **out)
     }
     s->acct = Acct(); // the boot's CSR reads took no simulated time
     s->t0 = sc_time_stamp().to_seconds();
+    if (!s->sims.empty() && !lpu) {
+        uint64_t rd = 0, wr = 0;
+        tlpu_sim_dram_beats(s->sims[0], &rd, &wr);
+        s->beats0 = rd + wr;
+    }
     *out = s;
     return TLPU_OK;
 }
@@ -358,14 +838,17 @@ extern "C" void tlpu_sc_destroy(tlpu_sc *s)
         return;
     // the modules stay with the finished kernel (SystemC cannot remove them
     // from it); the next platform starts a new kernel
-    tlpu_sim_destroy(s->sim);
+    for (tlpu_sim *x : s->sims)
+        tlpu_sim_destroy(x);
+    for (tlpu_model *x : s->models)
+        tlpu_model_destroy(x);
     delete s;
     g_alive = false;
 }
 
 extern "C" tlpu_sim *tlpu_sc_core(tlpu_sc *s)
 {
-    return s ? s->sim : nullptr;
+    return s && !s->sims.empty() ? s->sims[0] : nullptr;
 }
 
 extern "C" tlpu_status tlpu_sc_transact(tlpu_sc *s, const uint8_t *req, size_t len,
@@ -394,14 +877,25 @@ extern "C" void tlpu_sc_get_times(const tlpu_sc *s, tlpu_sc_times *t)
     if (!s)
         return;
     const Acct &a = s->acct;
+    const bool lpu = s->cfg.chips > 0;
     t->link_s = a.link_s;
     t->fw_s = a.fw_s;
     t->dram_s = a.dram_s;
     t->core_s = a.core_s;
+    t->c2c_s = a.c2c_s;
     t->total_s = sc_time_stamp().to_seconds() - s->t0;
     t->link_wire_bytes = a.wire;
     t->dram_bytes = a.dram_bytes;
+    if (!lpu) { // the board core's own DRAM traffic
+        uint64_t rd = 0, wr = 0;
+        tlpu_sim_dram_beats(s->sims[0], &rd, &wr);
+        t->dram_bytes += (rd + wr - s->beats0) * TLPU_DEFAULT_BEAT_BYTES;
+    }
     t->packets = a.packets;
+    t->c2c_bytes = a.c2c_bytes;
+    t->mc_runs = a.mc_runs;
+    t->mc_ps = a.mc_ps;
     t->link_j = (double)a.wire * 8.0 * s->cfg.link.pj_per_bit * 1e-12;
-    t->dram_j = (double)a.dram_bytes * 8.0 * s->cfg.dram.pj_per_bit * 1e-12;
+    t->dram_j = (double)t->dram_bytes * 8.0 * (lpu ? s->cfg.sram : s->cfg.dram).pj_per_bit * 1e-12;
+    t->c2c_j = (double)a.c2c_bytes * 8.0 * (lpu ? s->cfg.c2c.pj_per_bit : 0) * 1e-12;
 }

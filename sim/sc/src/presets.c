@@ -81,4 +81,18 @@ void tlpu_sc_config_init(tlpu_sc_config *c)
     c->fw_s = 2e-6;
     c->poll_s = 1e-6;
     c->quantum_s = 10e-6;
+    c->chips = 0;
+    c->topology = TLPU_MC_RING;
+    c->c2c = *tlpu_c2c_preset("serdes");
+    c->sram = *tlpu_sc_sram_preset();
+    c->rtl_cores = 0;
+}
+
+/* Horowitz (ISSCC 2014, 45 nm): a 64-bit read of a 1 MB SRAM bank costs
+ * about 100 pJ, 1.5 pJ/bit; the core's port moves one 16-byte beat a cycle. */
+static const tlpu_sc_dram k_sram = {"sram", 16e9, 2e-9, 1.5};
+
+const tlpu_sc_dram *tlpu_sc_sram_preset(void)
+{
+    return &k_sram;
 }

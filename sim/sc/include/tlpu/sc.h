@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tlpu/mchip.h"
 #include "tlpu/sim.h"
 #include "tlpu/status.h"
 
@@ -63,25 +64,43 @@ double tlpu_sc_link_time(const tlpu_sc_link *l, uint64_t bytes);
 double tlpu_sc_dram_time(const tlpu_sc_dram *d, uint64_t bytes);
 
 typedef struct tlpu_sc_config {
-    tlpu_sim_config sim;  /* the core and its DRAM size (latency and width: from dram) */
+    tlpu_sim_config sim;  /* the core and its memory size (latency and width: from dram) */
     tlpu_sc_link link;
     tlpu_sc_dram dram;
     double clock_hz;      /* core clock */
     double fw_s;          /* firmware time per packet (parsing, checks, reply) */
     double poll_s;        /* the firmware's WAIT polls the core this often */
     double quantum_s;     /* the firmware thread's temporal decoupling quantum */
+    /* An LPU system instead of the board (chips >= 1): chip 0 behind the
+     * host link with the firmware; every chip a core whose memory is on-chip
+     * SRAM of sim.dram_bytes (timed by sram, not dram: no DRAM at all);
+     * chip-to-chip links of one kind in a ring or fully connected; MC_RUN
+     * runs the compiler's static schedules (tlpu/proto.h). */
+    uint32_t chips;       /* 0: the board (default); 1 .. 64: an LPU system */
+    tlpu_mc_topology topology;
+    tlpu_c2c_link c2c;
+    tlpu_sc_dram sram;    /* the chips' memory: bandwidth, latency, energy */
+    int rtl_cores;        /* LPU system: 1 the Verilated core, 0 the functional model */
 } tlpu_sc_config;
 
-/* Defaults: the default core, link usb3, DRAM ddr4-3200, 1 GHz, 2 us of
- * firmware per packet, polls every 1 us, a 10 us quantum. */
+/* The chips' SRAM preset: one 16-byte beat per cycle at 1 GHz, 2 ns, 1.5 pJ/bit. */
+const tlpu_sc_dram *tlpu_sc_sram_preset(void);
+
+/* Defaults: the board: the default core, link usb3, DRAM ddr4-3200, 1 GHz,
+ * 2 us of firmware per packet, polls every 1 us, a 10 us quantum; for an
+ * LPU system (chips set): a ring of serdes links, the SRAM preset, the
+ * functional core. */
 void tlpu_sc_config_init(tlpu_sc_config *c);
 
 /* Simulated time and energy, cumulative since the platform was made. */
 typedef struct tlpu_sc_times {
-    double total_s;  /* = link + firmware + dram + core */
+    double total_s;  /* = link + firmware + dram + core + c2c */
     double link_s, fw_s, dram_s, core_s;
+    double c2c_s;    /* MEM_WRITE / MEM_READ of other chips crossing the chip-to-chip links */
     uint64_t link_wire_bytes, dram_bytes, packets;
-    double link_j, dram_j;
+    uint64_t c2c_bytes;  /* over every link, each hop counted */
+    double link_j, dram_j, c2c_j;
+    uint64_t mc_runs, mc_ps; /* MC_RUN schedules run, and their time (part of core_s) */
 } tlpu_sc_times;
 
 typedef struct tlpu_sc tlpu_sc;
