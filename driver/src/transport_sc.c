@@ -133,7 +133,7 @@ static tlpu_status sc_param(void *ctx, const char *key, const char *val)
         {"c2c_latency", offsetof(tlpu_sc_config, c2c.latency_s), 1e-9, 0, 1e9, "ns"},
         {"c2c_pj", offsetof(tlpu_sc_config, c2c.pj_per_bit), 1, 0, 1e6, "pJ/bit"},
         {"sram_latency", offsetof(tlpu_sc_config, sram.latency_s), 1e-9, 0, 1e6, "ns"},
-        {"sram_pj", offsetof(tlpu_sc_config, sram.pj_per_bit), 1, 0, 1e6, "pJ/bit"},
+        {"sram_pj", offsetof(tlpu_sc_config, sram.pj_per_bit), 1, 1e-6, 1e6, "pJ/bit"},
         {"clock", offsetof(tlpu_sc_config, clock_hz), 1, 1e3, 1e11, "Hz"},
         {"fw", offsetof(tlpu_sc_config, fw_s), 1e-6, 0, 1e6, "us"},
         {"poll", offsetof(tlpu_sc_config, poll_s), 1e-6, 1e-3, 1e6, "us"},
@@ -173,7 +173,7 @@ static tlpu_status sc_open(const char *params, void **out)
         st = tlpu_fail(TLPU_ERR_INVALID_ARG, "sc: %s= is for an LPU system: give chips=N too",
                        d->key);
     if (st == TLPU_OK && d->cfg.chips && !d->sized)
-        d->cfg.sim.dram_bytes = 230ull << 20; /* about Groq's 230 MB of SRAM per chip */
+        d->cfg.sim.dram_bytes = TLPU_MC_SRAM_BYTES;
     if (st == TLPU_OK && (st = tlpu_sc_create(&d->cfg, &d->sc)) != TLPU_OK)
         tlpu_fail(st, "%s", tlpu_sc_last_error());
     if (st != TLPU_OK) {
@@ -236,6 +236,8 @@ static tlpu_status sc_system(void *ctx, tlpu_mc_system *sys)
     sys->topology = d->cfg.topology;
     sys->c2c = d->cfg.c2c;
     sys->clock_hz = d->cfg.clock_hz;
+    sys->sram_bytes = d->cfg.sim.dram_bytes;
+    sys->sram_pj_per_bit = d->cfg.sram.pj_per_bit;
     return TLPU_OK;
 }
 

@@ -8,6 +8,7 @@
  *               [--effort quick|full] [--zeros F]
  *               [--engine estimate|sim|model | --device URI]
  *               [--simulate all|one-layer|NAME,...]
+ *               [--chips N|auto [--sram BYTES] [--c2c serdes|d2d] [--topology ring|full]]
  *               [--json FILE] [--html FILE] [--quiet]
  *   tlpu sim ...   the same, with --engine sim (--config then names the
  *                  core, e.g. rows=4,cols=20) and --simulate one-layer
@@ -18,10 +19,18 @@
  * schedule, on random data: their outputs are checked against the C
  * reference, their cycles and data-independent counters against the
  * estimate, and their measured lane activity replaces the estimated one.
+ *
+ * An LPU system (--chips, or a device sc:chips=N): every BitLinear split
+ * over the chips, times from the static schedules' formula (checked against
+ * the simulated schedule on an sc: device), and a scaling study from the
+ * smallest chip count that holds the model to 64 chips.
  */
+#include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -39,7 +48,31 @@ typedef struct rep_args {
     char uri[320];
     tlpu_est_opts o;
     int quiet;
+    const char *chips;             /* --chips N|auto */
+    int latency_set;               /* --latency given */
+    int lpu_opt;                   /* --sram, --c2c or --topology given */
 } rep_args;
+
+/* "230M", "4G", "65536": bytes */
+static int parse_bytes(const char *cmd, const char *opt, const char *v, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long n = strtoull(v, &end, 10);
+    uint64_t mul = 1;
+    if (*end == 'K')
+        mul = 1ull << 10, end++;
+    else if (*end == 'M')
+        mul = 1ull << 20, end++;
+    else if (*end == 'G')
+        mul = 1ull << 30, end++;
+    if (errno || end == v || *end || *v == '-' || n == 0 || n > (1ull << 40) / mul) {
+        cli_error(cmd, "%s: '%s' is not a size in bytes (e.g. 230M, 1G)", opt, v);
+        return -1;
+    }
+    *out = n * mul;
+    return 0;
+}
 
 /* --config rows=32,cols=80,wbuf=128,abuf=8192,obuf=2048,imem=1024,queue=8,burst=16 */
 static int parse_config(const char *cmd, const char *text, tlpu_hw *hw)
@@ -119,6 +152,7 @@ static int parse_args(const char *cmd, int argc, char **argv, rep_args *a)
             if (cli_parse_u64(cmd, o, v, 1, 1000000, &u))
                 return -1;
             a->o.mem_latency = (uint32_t)u;
+            a->latency_set = 1;
         } else if (!strcmp(o, "--clock")) {
             char *end;
             double hz = strtod(v, &end);
@@ -148,6 +182,30 @@ static int parse_args(const char *cmd, int argc, char **argv, rep_args *a)
                 cli_error(cmd, "--packing: '%s' is not base3 or 2bit", v);
                 return -1;
             }
+        } else if (!strcmp(o, "--chips")) {
+            uint64_t n;
+            if (strcmp(v, "auto") && cli_parse_u64(cmd, o, v, 1, TLPU_MC_CHIPS_MAX, &n))
+                return -1;
+            a->chips = v;
+        } else if (!strcmp(o, "--sram")) {
+            if (parse_bytes(cmd, o, v, &a->o.mc.sram_bytes))
+                return -1;
+            a->lpu_opt = 1;
+        } else if (!strcmp(o, "--c2c")) {
+            const tlpu_c2c_link *l = tlpu_c2c_preset(v);
+            if (!l) {
+                cli_error(cmd, "--c2c: '%s' is not a chip-to-chip preset (%s)", v,
+                          tlpu_c2c_names());
+                return -1;
+            }
+            a->o.mc.c2c = *l;
+            a->lpu_opt = 1;
+        } else if (!strcmp(o, "--topology")) {
+            if (tlpu_mc_topology_parse(v, &a->o.mc.topology) != TLPU_OK) {
+                cli_error(cmd, "--topology: '%s' is not ring or full", v);
+                return -1;
+            }
+            a->lpu_opt = 1;
         } else if (!strcmp(o, "--effort")) {
             if (!strcmp(v, "quick"))
                 a->o.effort = TLPU_TILE_QUICK;
@@ -187,6 +245,14 @@ static int parse_args(const char *cmd, int argc, char **argv, rep_args *a)
     }
     if (a->config && a->device) {
         cli_error(cmd, "--config and --device: the device's own configuration is used");
+        return -1;
+    }
+    if (a->lpu_opt && !a->chips) {
+        cli_error(cmd, "--sram, --c2c and --topology describe an LPU system: give --chips too");
+        return -1;
+    }
+    if (a->chips && a->device) {
+        cli_error(cmd, "--chips and --device: an LPU device (sc:chips=N) describes itself");
         return -1;
     }
     return 0;
@@ -247,7 +313,8 @@ static int simulate_layer(const char *cmd, tlpu_dev *dev, const char *uri, tlpu_
             rc = CLI_FAIL;
             goto out;
         }
-    tlpu_bitlinear_args a = {L->m, L->k, L->n, x, L->fmt, wp, y, NULL, 0.0f, NULL, &plan->sched};
+    tlpu_bitlinear_args a = {L->m, L->k, L->n, x, L->fmt, wp, y, NULL, 0.0f, NULL,
+                             plan ? &plan->sched : NULL};
     tlpu_bitlinear_stats s;
     tlpu_dev_time t0, t1;
     L->has_board = tlpu_get_time(dev, &t0) == TLPU_OK; /* sc: models the board's time */
@@ -260,6 +327,9 @@ static int simulate_layer(const char *cmd, tlpu_dev *dev, const char *uri, tlpu_
         L->core_s = t1.core_s - t0.core_s;
         L->link_j = t1.link_j - t0.link_j;
         L->dram_j = t1.dram_j - t0.dram_j;
+        L->sim_mc_ps = t1.mc_ps - t0.mc_ps; /* an LPU system's schedule */
+        L->c2c_s = t1.c2c_s - t0.c2c_s;
+        L->c2c_j = t1.c2c_j - t0.c2c_j;
     }
     if (st != TLPU_OK) {
         cli_error(cmd, "%s %s %ux%ux%u on %s: %s", L->name, L->phase, L->m, L->k, L->n, uri,
@@ -296,20 +366,30 @@ out:
 
 static int write_out(const char *cmd, const char *path, const tlpu_report *r, int html)
 {
+    /* a file is replaced atomically (written beside it, then renamed); a
+     * device or a pipe (/dev/stdout, a FIFO) is written in place, never
+     * replaced; "-" is standard output */
+    struct stat sb;
+    const char *sep = "-";
+    int direct = strcmp(path, sep) == 0 ||
+                 (stat(path, &sb) == 0 &&
+                  (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode)));
     char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
+    if (!direct && snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
         cli_error(cmd, "%s: path too long", path);
         return CLI_USAGE;
     }
-    FILE *f = fopen(tmp, "w");
+    FILE *f = !strcmp(path, sep) ? stdout : fopen(direct ? path : tmp, "w");
     if (!f) {
         cli_error(cmd, "cannot write %s", path);
         return CLI_USAGE;
     }
     tlpu_status st = html ? tlpu_report_html(f, r) : tlpu_report_json(f, r);
     int bad = st != TLPU_OK || ferror(f);
-    if (fclose(f) != 0 || bad || rename(tmp, path) != 0) {
-        remove(tmp);
+    int closed = f == stdout ? fflush(f) : fclose(f);
+    if (closed != 0 || bad || (!direct && rename(tmp, path) != 0)) {
+        if (!direct)
+            remove(tmp);
         cli_error(cmd, "writing %s failed", path);
         return CLI_FAIL;
     }
@@ -321,6 +401,8 @@ static int run_report(const char *cmd, int argc, char **argv, int sim_mode)
     rep_args a;
     memset(&a, 0, sizeof a);
     tlpu_est_opts_init(&a.o);
+    tlpu_mc_system_default(&a.o.mc);
+    a.o.mc.chips = 0; /* a board unless --chips or an LPU device */
     if (parse_args(cmd, argc, argv, &a))
         return CLI_USAGE;
     if (sim_mode && a.engine && !strcmp(a.engine, "estimate")) {
@@ -362,6 +444,38 @@ static int run_report(const char *cmd, int argc, char **argv, int sim_mode)
         tlpu_get_info(dev, &in);
         a.o.hw = in.hw;
         a.o.mem_latency = in.mem_latency;
+        tlpu_mc_system sys;
+        if (tlpu_get_system(dev, &sys) == TLPU_OK) { /* an LPU device: its own system */
+            a.o.mc = sys;
+            a.o.clock_hz = sys.clock_hz;
+        }
+    }
+    if (a.chips || a.o.mc.chips) {
+        a.o.mc.clock_hz = a.o.clock_hz;
+        if (!dev && !a.latency_set) /* the chips' SRAM, not DRAM, feeds the cores */
+            a.o.mem_latency = (uint32_t)ceil(TLPU_MC_SRAM_LATENCY_S * a.o.clock_hz - 1e-9);
+        if (!a.o.mc.chips)
+            a.o.mc.chips = strcmp(a.chips, "auto") ? (uint32_t)strtoul(a.chips, NULL, 10) : 1;
+        uint64_t need = 0;
+        uint32_t nmin = tlpu_estimate_min_chips(&net, &a.o, &need);
+        if (a.chips && !strcmp(a.chips, "auto") && nmin)
+            a.o.mc.chips = nmin;
+        if (!nmin || a.o.mc.chips < nmin) {
+            if (nmin)
+                cli_error(cmd, "%s does not fit %u chip%s of %llu bytes of SRAM: with every "
+                               "BitLinear split over them it needs at least %u chips",
+                          net.name, a.o.mc.chips, a.o.mc.chips == 1 ? "" : "s",
+                          (unsigned long long)a.o.mc.sram_bytes, nmin);
+            else
+                cli_error(cmd, "%s does not fit even %u chips of %llu bytes of SRAM (the "
+                               "fullest would need %llu bytes)",
+                          net.name, TLPU_MC_CHIPS_MAX, (unsigned long long)a.o.mc.sram_bytes,
+                          (unsigned long long)need);
+            tlpu_energy_free(tab);
+            if (dev)
+                tlpu_close(dev);
+            return CLI_USAGE;
+        }
     }
     static tlpu_report r;
     static tlpu_tiling plans[TLPU_REPORT_MAX_LAYERS];
@@ -386,13 +500,24 @@ static int run_report(const char *cmd, int argc, char **argv, int sim_mode)
             if (!chosen(a.simulate, &r.layer[i]))
                 continue;
             progress(bar, done, todo, &r.layer[i]);
-            rc = simulate_layer(cmd, dev, a.device, &r.layer[i], &plans[i], a.o.zero_frac,
-                                1000 + i);
+            if (a.o.mc.chips) { /* the driver plans every slice with the full search */
+                tlpu_est_opts full = a.o;
+                full.effort = TLPU_TILE_FULL;
+                if ((st = tlpu_estimate_linear(&full, &r.layer[i], &plans[i])) != TLPU_OK) {
+                    cli_error(cmd, "estimating %s: %s", r.layer[i].name, tlpu_strerror(st));
+                    rc = CLI_FAIL;
+                    break;
+                }
+            }
+            rc = simulate_layer(cmd, dev, a.device, &r.layer[i],
+                                a.o.mc.chips ? NULL : &plans[i], a.o.zero_frac, 1000 + i);
             progress(bar, ++done, todo, &r.layer[i]);
         }
         if (rc != CLI_OK)
             goto out;
-        snprintf(r.engine, sizeof r.engine, "%s", strncmp(a.device, "sim", 3) ? "model" : "sim");
+        tlpu_dev_info din;
+        tlpu_get_info(dev, &din);
+        snprintf(r.engine, sizeof r.engine, "%s", din.transport);
         st = tlpu_estimate_totals(&net, &a.o, tab, &r);
         if (st != TLPU_OK) {
             cli_error(cmd, "totals: %s", tlpu_strerror(st));
@@ -404,6 +529,14 @@ static int run_report(const char *cmd, int argc, char **argv, int sim_mode)
                      "%u of %u layer shapes ran on %s; the others are estimates", done,
                      r.nlayers, a.device);
     }
+    if (r.mc.chips) {
+        st = tlpu_estimate_scaling(&net, &a.o, tab, &r.scaling, err, sizeof err);
+        if (st != TLPU_OK) {
+            cli_error(cmd, "scaling study: %s", err);
+            rc = CLI_FAIL;
+            goto out;
+        }
+    }
     if (!a.quiet)
         tlpu_report_print(stdout, &r);
     if (a.json && (rc = write_out(cmd, a.json, &r, 0)) != CLI_OK)
@@ -413,10 +546,13 @@ static int run_report(const char *cmd, int argc, char **argv, int sim_mode)
     for (uint32_t i = 0; i < r.nlayers; i++) {
         const tlpu_report_layer *L = &r.layer[i];
         if (L->simulated && (!L->sim_exact || L->sim_cycles != L->cycles ||
-                             !L->sim_counters_agree)) {
+                             !L->sim_counters_agree ||
+                             (r.mc.chips && L->sim_mc_ps != L->mc_ps))) {
             cli_error(cmd, "%s %s on %s: %s", L->name, L->phase, L->device,
                       !L->sim_exact ? "outputs differ from the reference"
-                                    : "cycles or counters differ from the estimate");
+                      : L->sim_cycles != L->cycles || !L->sim_counters_agree
+                          ? "cycles or counters differ from the estimate"
+                          : "the simulated schedule's time differs from the formula's");
             rc = CLI_FAIL;
         }
     }

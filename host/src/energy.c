@@ -791,12 +791,14 @@ tlpu_status tlpu_energy_of(const tlpu_energy_table *t, const tlpu_energy_ctx *ct
     b.wbuf = (double)k[TLPU_CNTI_WBUF_RD] * p.wbuf_rd + (double)k[TLPU_CNTI_WBUF_WR] * p.wbuf_wr;
     b.abuf = (double)k[TLPU_CNTI_ABUF_RD] * p.abuf_rd + (double)k[TLPU_CNTI_ABUF_WR] * p.abuf_wr;
     b.obuf = (double)k[TLPU_CNTI_OBUF_RD] * p.obuf_rd + (double)k[TLPU_CNTI_OBUF_WR] * p.obuf_wr;
-    b.dram = ((double)k[TLPU_CNTI_DRAM_RD_BYTES] + (double)k[TLPU_CNTI_DRAM_WR_BYTES]) * p.dram_byte;
+    const double mem_byte = ctx->mem_pj_per_bit > 0 ? 8.0 * ctx->mem_pj_per_bit : p.dram_byte;
+    b.dram = ((double)k[TLPU_CNTI_DRAM_RD_BYTES] + (double)k[TLPU_CNTI_DRAM_WR_BYTES]) * mem_byte;
     b.link = (double)ctx->link_bytes * p.link_byte;
+    b.c2c = (double)ctx->c2c_bytes * 8.0 * (ctx->c2c_pj_per_bit > 0 ? ctx->c2c_pj_per_bit : 0);
     /* mW x s = mJ = 1e9 pJ */
     b.leakage = p.static_mw * ((double)cycles / ctx->clock_hz) * 1e9;
     b.total = b.array_add + b.array_sub + b.array_skip + b.accumulate + b.decoder + b.wbuf +
-              b.abuf + b.obuf + b.dram + b.link + b.leakage;
+              b.abuf + b.obuf + b.dram + b.link + b.c2c + b.leakage;
     *out = b;
     return TLPU_OK;
 }

@@ -30,6 +30,19 @@ const char *tlpu_c2c_names(void)
     return "d2d, serdes";
 }
 
+void tlpu_mc_system_default(tlpu_mc_system *s)
+{
+    if (!s)
+        return;
+    memset(s, 0, sizeof *s);
+    s->chips = 1;
+    s->topology = TLPU_MC_RING;
+    s->c2c = k_c2c[1];
+    s->clock_hz = 1e9;
+    s->sram_bytes = TLPU_MC_SRAM_BYTES;
+    s->sram_pj_per_bit = TLPU_MC_SRAM_PJ_PER_BIT;
+}
+
 uint64_t tlpu_c2c_time_ps(const tlpu_c2c_link *l, uint64_t bytes)
 {
     double lat = llround(l->latency_s * 1e12);
@@ -85,6 +98,8 @@ tlpu_status tlpu_mc_system_check(const tlpu_mc_system *s, char *err, size_t errl
         return fail(err, errlen, "the chip-to-chip energy must be >= 0");
     if (!(s->clock_hz > 0) || !isfinite(s->clock_hz))
         return fail(err, errlen, "the clock must be > 0");
+    if (!(s->sram_pj_per_bit >= 0) || !isfinite(s->sram_pj_per_bit))
+        return fail(err, errlen, "the SRAM energy must be >= 0");
     return TLPU_OK;
 }
 

@@ -45,6 +45,7 @@ static const comp_info k_comp[] = {
     COMP(obuf, "output buffer", "#9467bd"),
     COMP(dram, "DRAM", "#d62728"),
     COMP(link, "host link", "#8c564b"),
+    COMP(c2c, "chip-to-chip links", "#e377c2"),
     COMP(leakage, "leakage", "#636363"),
 };
 #undef COMP
@@ -97,6 +98,8 @@ static double layer_macs(const tlpu_report_layer *l)
 /* Seconds this layer kind takes in its phase (NAN without a clock). */
 static double layer_seconds(const tlpu_report *r, const tlpu_report_layer *l)
 {
+    if (r->mc.chips) /* an LPU system: the schedule's time */
+        return (double)l->mc_ps * 1e-12 * (double)l->count * layer_runs(r, l);
     if (!finite_pos(r->clock_hz))
         return NAN;
     return (double)l->cycles * (double)l->count * layer_runs(r, l) / r->clock_hz;
@@ -152,6 +155,11 @@ static tlpu_status check_report(const tlpu_report *r, char *why, size_t n)
     }
     if (r->nnotes > 4) {
         snprintf(why, n, "nnotes %u exceeds 4", r->nnotes);
+        return TLPU_ERR_INVALID_ARG;
+    }
+    if (r->scaling.nrows > TLPU_REPORT_MAX_SCALE || r->mc.chips > TLPU_MC_CHIPS_MAX) {
+        snprintf(why, n, "scaling rows %u or chips %u out of range", r->scaling.nrows,
+                 r->mc.chips);
         return TLPU_ERR_INVALID_ARG;
     }
     if (negative(r->clock_hz) || negative(r->paper_ratio)) {
@@ -629,11 +637,21 @@ static void print_header(FILE *f, const tlpu_report *r)
     kv(f, "energy table", "%s (%s)", table[0] ? table : "(unnamed)", node[0] ? node : "node not given");
     kv(f, "workload", "prefill %s tokens, decode %s tokens after a context of %s tokens",
        n_u64(r->prefill.tokens).s, n_u64(r->decode.tokens).s, n_u64(r->context).s);
+    if (r->mc.chips) {
+        char link[24];
+        term_clean(link, r->mc.c2c.name ? r->mc.c2c.name : "custom", 16);
+        kv(f, "system", "%u chips, %s, %s links (%s, %s per transfer, %s pJ/bit); SRAM %s MiB "
+                        "per chip (%s pJ/bit), no DRAM",
+           r->mc.chips, tlpu_mc_topology_name(r->mc.topology), link,
+           n_si(r->mc.c2c.bits_per_s, "b/s").s, n_si(r->mc.c2c.latency_s, "s").s,
+           n_fix(r->mc.c2c.pj_per_bit, 2).s, n_fix((double)r->mc.sram_bytes / 1048576.0, 0).s,
+           n_fix(r->mc.sram_pj_per_bit, 2).s);
+    }
 }
 
 /* the board's time of simulated calls (sc:): how many layers of phase p
  * have it, and one layer's cells (us and uJ) for the text and HTML tables */
-enum { BOARD_COLS = 7 };
+enum { BOARD_COLS = 9 };
 
 static int board_layers(const tlpu_report *r, int p)
 {
@@ -645,10 +663,38 @@ static int board_layers(const tlpu_report *r, int p)
 
 static void board_cells(const tlpu_report_layer *l, char c[BOARD_COLS][32])
 {
-    const double v[BOARD_COLS] = {l->board_s, l->link_s, l->fw_s,  l->dram_s,
-                                  l->core_s,  l->link_j, l->dram_j};
+    const double v[BOARD_COLS] = {l->board_s, l->link_s, l->fw_s, l->dram_s, l->core_s,
+                                  l->c2c_s,   l->link_j, l->dram_j, l->c2c_j};
     for (int j = 0; j < BOARD_COLS; j++)
         snprintf(c[j], 32, "%.1f", 1e6 * v[j]);
+}
+
+/* an LPU system's schedule of one instance of each layer */
+static void print_mc_layers(FILE *f, const tlpu_report *r, int p)
+{
+    tbl *t = tbl_new(4, 0, "lrrrrrl");
+    if (!t)
+        return;
+    tbl_head(t, "layer", "chips", "schedule \xC2\xB5s", "links KiB", "weights/chip KiB",
+             "simulated \xC2\xB5s", "schedule");
+    for (uint32_t i = 0; i < r->nlayers; i++) {
+        const tlpu_report_layer *l = &r->layer[i];
+        if (layer_phase(l) != p)
+            continue;
+        char name[sizeof l->name + 1];
+        term_clean(name, l->name, sizeof l->name);
+        const int sim = l->simulated && l->sim_mc_ps;
+        tbl_row(t, name, n_u64(l->chips_used).s, n_fix((double)l->mc_ps * 1e-6, 3).s,
+                n_fix((double)l->c2c_bytes / 1024.0, 1).s,
+                n_fix((double)l->chip_weight_bytes / 1024.0, 1).s,
+                sim ? n_fix((double)l->sim_mc_ps * 1e-6, 3).s : "-",
+                !sim ? "-" : l->sim_mc_ps == l->mc_ps ? "equal" : "DIFFER");
+    }
+    put_wrapped(f, 2, 4, "the multi-chip schedule of one instance: the chips with a slice, its "
+                         "time by the formula (and on the device, when simulated), the bytes "
+                         "its links carry");
+    tbl_print(f, t);
+    free(t);
 }
 
 static void print_layers(FILE *f, const tlpu_report *r, int p)
@@ -681,9 +727,14 @@ static void print_layers(FILE *f, const tlpu_report *r, int p)
     }
     tbl_print(f, t);
     free(t);
-    put_wrapped(f, 2, 2,
-                p == 0 ? "ms in phase = cycles/inst x instances / clock (one pass of M = P tokens)."
-                       : "ms in phase = cycles/inst x instances x D tokens / clock (M = 1 per token).");
+    if (r->mc.chips) {
+        put_wrapped(f, 2, 2, "cycles/inst: summed over the chips. ms in phase = the static "
+                             "schedule's time x instances (x D tokens when decoding).");
+        print_mc_layers(f, r, p);
+    } else
+        put_wrapped(f, 2, 2,
+                    p == 0 ? "ms in phase = cycles/inst x instances / clock (one pass of M = P tokens)."
+                           : "ms in phase = cycles/inst x instances x D tokens / clock (M = 1 per token).");
     if (nsim == 0)
         return;
 
@@ -715,10 +766,11 @@ static void print_layers(FILE *f, const tlpu_report *r, int p)
         return;
     put_wrapped(f, 2, 4, "the board's time for one such call (sc:): its weights, activations "
                          "and program over the link, the run, the results back; us");
-    t = tbl_new(4, 0, "lrrrrrrr");
+    t = tbl_new(4, 0, "lrrrrrrrrr");
     if (!t)
         return;
-    tbl_head(t, "layer", "board us", "link", "firmware", "DRAM", "core", "link uJ", "DRAM uJ");
+    tbl_head(t, "layer", "board us", "link", "firmware", "memory", "core", "chip links",
+             "link uJ", "memory uJ", "chip links uJ");
     for (uint32_t i = 0; i < r->nlayers; i++) {
         const tlpu_report_layer *l = &r->layer[i];
         if (layer_phase(l) != p || !l->simulated || !l->has_board)
@@ -726,7 +778,7 @@ static void print_layers(FILE *f, const tlpu_report *r, int p)
         char name[sizeof l->name + 1], c[BOARD_COLS][32];
         term_clean(name, l->name, sizeof l->name);
         board_cells(l, c);
-        tbl_row(t, name, c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+        tbl_row(t, name, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8]);
     }
     tbl_print(f, t);
     free(t);
@@ -867,6 +919,41 @@ static void print_footprint(FILE *f, const tlpu_report *r)
     put_wrapped(f, 2, 2, line);
 }
 
+static void print_scaling(FILE *f, const tlpu_report *r)
+{
+    const tlpu_report_scaling *sc = &r->scaling;
+    char title[256];
+    snprintf(title, sizeof title, "scaling: decode on LPU systems, %s MiB of SRAM per chip",
+             n_fix((double)sc->sram_bytes / 1048576.0, 0).s);
+    rule(f, title);
+    tbl *t = tbl_new(2, 0, "rlrrrrrrr");
+    if (!t)
+        return;
+    tbl_head(t, "chips", "layout", "MiB/chip", "ms/token", "tokens/s", "pipelined tok/s",
+             "mJ/token", "links %", "speedup");
+    for (uint32_t i = 0; i < sc->nrows; i++) {
+        const tlpu_report_scale_row *w = &sc->row[i];
+        char lay[32];
+        snprintf(lay, sizeof lay, "%u x %u%s", w->width, w->stages,
+                 w->chips == sc->knee_chips ? " <" : "");
+        tbl_row(t, n_u64(w->chips).s, lay, n_fix((double)w->bytes_per_chip / 1048576.0, 1).s,
+                n_fix(w->ms_per_token, 3).s, n_fix(w->tokens_per_s, 1).s,
+                n_fix(w->pipeline_tokens_per_s, 1).s, n_fix(w->j_per_token * 1e3, 3).s,
+                n_fix(w->c2c_share * 100.0, 1).s, n_fix(w->speedup, 2).s);
+    }
+    tbl_print(f, t);
+    free(t);
+    char msg[512];
+    snprintf(msg, sizeof msg,
+             "layout W x S: every BitLinear split over W chips, the %s layers in S pipeline "
+             "stages (the fastest layout for each count). The smallest system that holds the "
+             "model's %s of BitLinear weights: %u chip%s. Past %u chips (<) more chips buy less "
+             "than 10%% in ms/token. Pipelined tokens/s: S streams in flight.",
+             "decoder", n_si((double)sc->weight_bytes, "B").s, sc->min_chips,
+             sc->min_chips == 1 ? "" : "s", sc->knee_chips);
+    put_wrapped(f, 2, 2, msg);
+}
+
 void tlpu_report_print(FILE *f, const tlpu_report *r)
 {
     char why[200];
@@ -887,6 +974,8 @@ void tlpu_report_print(FILE *f, const tlpu_report *r)
     print_energy(f, r);
     print_baselines(f, r);
     print_footprint(f, r);
+    if (r->scaling.nrows)
+        print_scaling(f, r);
     if (r->nnotes > 0) {
         rule(f, "notes");
         for (uint32_t i = 0; i < r->nnotes; i++) {
@@ -1002,7 +1091,7 @@ static void jw_energy(jw *w, const char *key, const tlpu_energy_breakdown *e)
     jw_close(w, '}');
 }
 
-static void jw_layer(jw *w, const tlpu_report_layer *l)
+static void jw_layer(jw *w, const tlpu_report_layer *l, int mc)
 {
     jw_open(w, NULL, '{');
     jw_str(w, "name", l->name, sizeof l->name);
@@ -1039,6 +1128,8 @@ static void jw_layer(jw *w, const tlpu_report_layer *l)
             jw_num(w, "core_s", l->core_s);
             jw_num(w, "link_j", l->link_j);
             jw_num(w, "dram_j", l->dram_j);
+            jw_num(w, "c2c_s", l->c2c_s);
+            jw_num(w, "c2c_j", l->c2c_j);
             jw_close(w, '}');
         }
         jw_close(w, '}');
@@ -1046,6 +1137,73 @@ static void jw_layer(jw *w, const tlpu_report_layer *l)
         jw_pre(w, "simulation");
         fputs("null", w->f);
     }
+    if (mc) {
+        jw_open(w, "multichip", '{');
+        jw_u64(w, "chips_used", l->chips_used);
+        jw_u64(w, "schedule_ps", l->mc_ps);
+        jw_u64(w, "c2c_bytes", l->c2c_bytes);
+        jw_u64(w, "chip_weight_bytes", l->chip_weight_bytes);
+        if (l->simulated && l->sim_mc_ps)
+            jw_u64(w, "simulated_ps", l->sim_mc_ps);
+        else {
+            jw_pre(w, "simulated_ps");
+            fputs("null", w->f);
+        }
+        jw_close(w, '}');
+    } else {
+        jw_pre(w, "multichip");
+        fputs("null", w->f);
+    }
+    jw_close(w, '}');
+}
+
+static void jw_system(jw *w, const tlpu_report *r)
+{
+    if (!r->mc.chips) {
+        jw_pre(w, "system");
+        fputs("null", w->f);
+        jw_pre(w, "scaling");
+        fputs("null", w->f);
+        return;
+    }
+    jw_open(w, "system", '{');
+    jw_u64(w, "chips", r->mc.chips);
+    jw_str(w, "topology", tlpu_mc_topology_name(r->mc.topology), 8);
+    jw_str(w, "c2c", r->mc.c2c.name ? r->mc.c2c.name : "custom", 16);
+    jw_num(w, "c2c_bits_per_s", r->mc.c2c.bits_per_s);
+    jw_num(w, "c2c_latency_s", r->mc.c2c.latency_s);
+    jw_num(w, "c2c_pj_per_bit", r->mc.c2c.pj_per_bit);
+    jw_u64(w, "sram_bytes", r->mc.sram_bytes);
+    jw_num(w, "sram_pj_per_bit", r->mc.sram_pj_per_bit);
+    jw_close(w, '}');
+    const tlpu_report_scaling *sc = &r->scaling;
+    if (!sc->nrows) {
+        jw_pre(w, "scaling");
+        fputs("null", w->f);
+        return;
+    }
+    jw_open(w, "scaling", '{');
+    jw_u64(w, "sram_bytes", sc->sram_bytes);
+    jw_u64(w, "min_chips", sc->min_chips);
+    jw_u64(w, "knee_chips", sc->knee_chips);
+    jw_u64(w, "weight_bytes", sc->weight_bytes);
+    jw_open(w, "rows", '[');
+    for (uint32_t i = 0; i < sc->nrows; i++) {
+        const tlpu_report_scale_row *x = &sc->row[i];
+        jw_open(w, NULL, '{');
+        jw_u64(w, "chips", x->chips);
+        jw_u64(w, "width", x->width);
+        jw_u64(w, "stages", x->stages);
+        jw_u64(w, "bytes_per_chip", x->bytes_per_chip);
+        jw_num(w, "ms_per_token", x->ms_per_token);
+        jw_num(w, "tokens_per_s", x->tokens_per_s);
+        jw_num(w, "pipeline_tokens_per_s", x->pipeline_tokens_per_s);
+        jw_num(w, "j_per_token", x->j_per_token);
+        jw_num(w, "c2c_share", x->c2c_share);
+        jw_num(w, "speedup", x->speedup);
+        jw_close(w, '}');
+    }
+    jw_close(w, ']');
     jw_close(w, '}');
 }
 
@@ -1105,7 +1263,7 @@ tlpu_status tlpu_report_json(FILE *f, const tlpu_report *r)
     jw_num(&w, "paper_ratio", r->paper_ratio);
     jw_open(&w, "layers", '[');
     for (uint32_t i = 0; i < r->nlayers; i++)
-        jw_layer(&w, &r->layer[i]);
+        jw_layer(&w, &r->layer[i], r->mc.chips != 0);
     jw_close(&w, ']');
     jw_open(&w, "phases", '{');
     jw_phase(&w, "prefill", &r->prefill);
@@ -1124,6 +1282,7 @@ tlpu_status tlpu_report_json(FILE *f, const tlpu_report *r)
     jw_u64(&w, "base3", fp->base3);
     jw_close(&w, '}');
     jw_close(&w, '}');
+    jw_system(&w, r);
     jw_open(&w, "notes", '[');
     for (uint32_t i = 0; i < r->nnotes; i++)
         jw_str(&w, NULL, r->notes[i], sizeof r->notes[i]);
@@ -1899,8 +2058,20 @@ static void html_header(FILE *f, const tlpu_report *r)
     snprintf(v, sizeof v, "prefill %s tokens, decode %s tokens after a context of %s tokens",
              n_u64(r->prefill.tokens).s, n_u64(r->decode.tokens).s, n_u64(r->context).s);
     kv_row(f, "workload", v);
+    if (r->mc.chips) {
+        snprintf(v, sizeof v, "%u chips, %s, %s links (%s, %s per transfer, %s pJ/bit); SRAM %s "
+                              "MiB per chip (%s pJ/bit), no DRAM",
+                 r->mc.chips, tlpu_mc_topology_name(r->mc.topology),
+                 r->mc.c2c.name ? r->mc.c2c.name : "custom", n_si(r->mc.c2c.bits_per_s, "b/s").s,
+                 n_si(r->mc.c2c.latency_s, "s").s, n_fix(r->mc.c2c.pj_per_bit, 2).s,
+                 n_fix((double)r->mc.sram_bytes / 1048576.0, 0).s,
+                 n_fix(r->mc.sram_pj_per_bit, 2).s);
+        kv_row(f, "system", v);
+    }
     fputs("</tbody>\n</table>\n", f);
 }
+
+static void html_mc_layers(FILE *f, const tlpu_report *r, int p);
 
 static void html_phase(FILE *f, const tlpu_report *r, int p)
 {
@@ -1976,6 +2147,11 @@ static void html_phase(FILE *f, const tlpu_report *r, int p)
                   "M = P tokens). \xE2\x97\x8F: simulated on a device (below)."
                 : "ms in phase = cycles/instance \xC3\x97 instances \xC3\x97 D tokens / clock "
                   "(M = 1 per token). \xE2\x97\x8F: simulated on a device (below).");
+    if (r->mc.chips) {
+        x_el(f, "p", "class=\"muted\"", "An LPU system: cycles summed over the chips; ms in "
+                                        "phase is the static schedules' time.");
+        html_mc_layers(f, r, p);
+    }
     if (nsim == 0)
         return;
     x_el(f, "h3", NULL, "Cross-check on a device");
@@ -2007,8 +2183,8 @@ static void html_phase(FILE *f, const tlpu_report *r, int p)
     x_el(f, "p", NULL, "The board's time for one such call (sc:): its weights, activations and "
                        "program over the link, the run, the results back.");
     fputs("<table>\n", f);
-    thead(f, "lrrrrrrr", "layer", "board \xC2\xB5s", "link", "firmware", "DRAM", "core",
-          "link \xC2\xB5J", "DRAM \xC2\xB5J");
+    thead(f, "lrrrrrrrrr", "layer", "board \xC2\xB5s", "link", "firmware", "memory", "core",
+          "chip links", "link \xC2\xB5J", "memory \xC2\xB5J", "chip links \xC2\xB5J");
     for (uint32_t i = 0; i < r->nlayers; i++) {
         const tlpu_report_layer *l = &r->layer[i];
         if (layer_phase(l) != p || !l->simulated || !l->has_board)
@@ -2139,6 +2315,144 @@ static void figure(FILE *f, void (*chart)(FILE *, const tlpu_report *), const tl
     fputs("\n</figure>\n", f);
 }
 
+/* An LPU system's scaling: one quantity of the study against the chip count
+ * (both log scales), the knee marked. */
+static void chart_scaling_of(FILE *f, const tlpu_report *r, int energy)
+{
+    const tlpu_report_scaling *sc = &r->scaling;
+    const double left = 90, right = 40, top = 40, foot = 70, h = 340;
+    const double pw = CW - left - right, ph = h - top - foot;
+    double vmin = INFINITY, vmax = 0;
+    for (uint32_t i = 0; i < sc->nrows; i++) {
+        double v = energy ? sc->row[i].j_per_token : sc->row[i].ms_per_token * 1e-3;
+        if (finite_pos(v)) {
+            vmin = v < vmin ? v : vmin;
+            vmax = v > vmax ? v : vmax;
+        }
+    }
+    svg_begin(f, CW, (int)h, energy ? "energy per token against chips" : "latency per token against chips",
+              energy ? "Decode energy per token (J, log scale) of the fastest layout for each chip "
+                       "count (log scale); the dashed line marks the knee."
+                     : "Decode time per token (s, log scale) of the fastest layout for each chip "
+                       "count (log scale); the dashed line marks the knee.");
+    if (!sc->nrows || vmax == 0) {
+        svg_message(f, CW, (int)h, "no scaling study");
+        svg_end(f);
+        return;
+    }
+    /* chips: a log scale from a little below the first count to above the last */
+    const double c0 = log((double)sc->row[0].chips / 1.15);
+    const double c1 = log((double)sc->row[sc->nrows - 1].chips * 1.15);
+#define CHIPX(c) (x0 + pw * (log((double)(c)) - c0) / (c1 - c0))
+    log_axis ay = log_span(vmin / 1.3, vmax * 1.3);
+    const double x0 = left, x1 = left + pw, yb = top + ph, yt = top;
+    axis_log(f, ay, 1, x0, yb, yt, x1, tick_si);
+    svg_line(f, x0, yb, x1, yb, "#1d2330", 1, NULL);
+    for (uint32_t i = 0; i < sc->nrows; i++) {
+        double x = CHIPX(sc->row[i].chips);
+        svg_line(f, x, yb, x, yb + 5, "#1d2330", 1, NULL);
+        svg_text(f, x, yb + 18, "middle", "fill=\"#1d2330\" font-size=\"11\"",
+                 n_u64(sc->row[i].chips).s);
+    }
+    svg_axis_label(f, x0 + pw / 2, yb + 44, 0, "chips (log scale)");
+    svg_axis_label(f, 24, top + ph / 2, 1, energy ? "J per token" : "s per token");
+    double kx = CHIPX(sc->knee_chips);
+    svg_line(f, kx, yt, kx, yb, "#5b6475", 1, "4 3");
+    svg_text(f, kx + 4, yt + 12, "start", "fill=\"#5b6475\" font-size=\"11\"",
+             "knee: more chips buy < 10%");
+    double px = 0, py = 0;
+    for (uint32_t i = 0; i < sc->nrows; i++) {
+        const tlpu_report_scale_row *w = &sc->row[i];
+        double v = energy ? w->j_per_token : w->ms_per_token * 1e-3;
+        if (!finite_pos(v))
+            continue;
+        double x = CHIPX(w->chips), y = log_pos(ay, v, yb, yt);
+        if (i)
+            svg_line(f, px, py, x, y, energy ? "#d62728" : "#1f77b4", 2, NULL);
+        char tip[160];
+        snprintf(tip, sizeof tip, "%u chips (%u x %u): %s per token", w->chips, w->width,
+                 w->stages, energy ? n_si(v, "J").s : n_si(v, "s").s);
+        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"><title>", x, y,
+                energy ? "#d62728" : "#1f77b4");
+        x_str(f, tip);
+        fputs("</title></circle>\n", f);
+        px = x, py = y;
+    }
+#undef CHIPX
+    svg_end(f);
+}
+
+static void chart_scaling_ms(FILE *f, const tlpu_report *r) { chart_scaling_of(f, r, 0); }
+static void chart_scaling_j(FILE *f, const tlpu_report *r) { chart_scaling_of(f, r, 1); }
+
+static void html_scaling(FILE *f, const tlpu_report *r)
+{
+    const tlpu_report_scaling *sc = &r->scaling;
+    char t[600];
+    x_el(f, "h2", NULL, "Scaling on LPU systems");
+    snprintf(t, sizeof t,
+             "Decode on systems of N chips with %s MiB of SRAM each: every BitLinear split over W "
+             "chips, the decoder layers in S pipeline stages (W \xC3\x97 S = N, the fastest layout "
+             "for each N). The smallest system that holds the model's %s of BitLinear weights "
+             "has %u chip%s; past %u chips more chips buy less than 10%% in ms/token. Pipelined "
+             "tokens/s: S streams in flight.",
+             n_fix((double)sc->sram_bytes / 1048576.0, 0).s, n_si((double)sc->weight_bytes, "B").s,
+             sc->min_chips, sc->min_chips == 1 ? "" : "s", sc->knee_chips);
+    x_el(f, "p", NULL, t);
+    fputs("<table>\n", f);
+    thead(f, "rlrrrrrrr", "chips", "layout W \xC3\x97 S", "MiB per chip", "ms/token", "tokens/s",
+          "pipelined tokens/s", "mJ/token", "links %", "speedup");
+    for (uint32_t i = 0; i < sc->nrows; i++) {
+        const tlpu_report_scale_row *w = &sc->row[i];
+        char lay[48];
+        snprintf(lay, sizeof lay, "%u \xC3\x97 %u%s", w->width, w->stages,
+                 w->chips == sc->knee_chips ? " (knee)" : "");
+        fputs("<tr>", f);
+        tdn(f, n_u64(w->chips).s);
+        td(f, lay);
+        tdn(f, n_fix((double)w->bytes_per_chip / 1048576.0, 1).s);
+        tdn(f, n_fix(w->ms_per_token, 3).s);
+        tdn(f, n_fix(w->tokens_per_s, 1).s);
+        tdn(f, n_fix(w->pipeline_tokens_per_s, 1).s);
+        tdn(f, n_fix(w->j_per_token * 1e3, 3).s);
+        tdn(f, n_fix(w->c2c_share * 100.0, 1).s);
+        tdn(f, n_fix(w->speedup, 2).s);
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n", f);
+    figure(f, chart_scaling_ms, r, "Time per generated token against the chip count.");
+    figure(f, chart_scaling_j, r, "Energy per generated token against the chip count: every chip "
+                                  "leaks for the whole token, and the links add their part.");
+}
+
+static void html_mc_layers(FILE *f, const tlpu_report *r, int p)
+{
+    x_el(f, "p", NULL, "The multi-chip schedule of one instance: the chips with a slice, its "
+                       "time by the formula (and on the device, when simulated), the bytes its "
+                       "links carry, the fullest chip's weights.");
+    fputs("<table>\n", f);
+    thead(f, "lrrrrrl", "layer", "chips", "schedule \xC2\xB5s", "links KiB", "weights/chip KiB",
+          "simulated \xC2\xB5s", "schedule");
+    for (uint32_t i = 0; i < r->nlayers; i++) {
+        const tlpu_report_layer *l = &r->layer[i];
+        if (layer_phase(l) != p)
+            continue;
+        const int sim = l->simulated && l->sim_mc_ps;
+        fputs("<tr><td>", f);
+        x_esc(f, l->name, sizeof l->name);
+        fputs("</td>", f);
+        tdn(f, n_u64(l->chips_used).s);
+        tdn(f, n_fix((double)l->mc_ps * 1e-6, 3).s);
+        tdn(f, n_fix((double)l->c2c_bytes / 1024.0, 1).s);
+        tdn(f, n_fix((double)l->chip_weight_bytes / 1024.0, 1).s);
+        tdn(f, sim ? n_fix((double)l->sim_mc_ps * 1e-6, 3).s : "-");
+        td(f, !sim ? "-" : l->sim_mc_ps == l->mc_ps ? "equal" : "DIFFER");
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n", f);
+}
+
+
 tlpu_status tlpu_report_html(FILE *f, const tlpu_report *r)
 {
     char why[200];
@@ -2185,6 +2499,8 @@ tlpu_status tlpu_report_html(FILE *f, const tlpu_report *r)
     html_energy(f, r);
     html_baselines(f, r);
     html_footprint(f, r);
+    if (r->scaling.nrows)
+        html_scaling(f, r);
     if (r->nnotes) {
         x_el(f, "h2", NULL, "Notes");
         fputs("<ul>\n", f);

@@ -130,7 +130,7 @@ fi
 expect 2 "--simulate: 'attn' names no layer" -- sim --model "$tmp/tiny.json" --device sim:variant=small --simulate attn
 expect 0 'mlp +sim:variant=small +[0-9,]+ +[0-9,]+ +equal +exact +agree' -- sim --model "$tmp/tiny.json" --device sim:variant=small --prefill 5 --decode 3 --json "$tmp/tiny.out.json" --html "$tmp/tiny.out.html"
 # on sc: the report adds the board's time of each simulated call, in every format
-expect 0 'mlp +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+$' -- sim --model "$tmp/tiny.json" --device sc:variant=small,link=usb2 --prefill 5 --decode 3 --json "$tmp/tinysc.json" --html "$tmp/tinysc.html"
+expect 0 'mlp( +[0-9.]+){9}$' -- sim --model "$tmp/tiny.json" --device sc:variant=small,link=usb2 --prefill 5 --decode 3 --json "$tmp/tinysc.json" --html "$tmp/tinysc.html"
 if grep -q '"firmware_s"' "$tmp/tinysc.json" && grep -q 'board \xC2\xB5s\|board µs' "$tmp/tinysc.html"; then
   pass=$((pass + 1))
 else
@@ -179,6 +179,33 @@ expect 0 'board time +[0-9.]+ us: link [0-9.]+, firmware [0-9.]+, DRAM [0-9.]+, 
 expect 0 'exact: all 120 outputs' -- matmul --device sc:variant=small,dram=lpddr5 --m 3 --k 200 --n 40
 expect 2 "sc: unknown link preset 'usb9' \(usb2, usb3, pcie3x4\)" -- info --device sc:link=usb9
 expect 2 'sc: link_bw=0 is not a number' -- info --device sc:link_bw=0
+
+# LPU systems: the scaling study, the smallest system, its refusals; a simulated
+# schedule equal to the formula (exit 1 otherwise)
+expect 0 'The smallest system that holds the model' -- report --model bitnet-2b4t --chips auto --prefill 0 --decode 4
+# (--json into a pipe: written in place, the FIFO stays one)
+mkfifo "$tmp/fifo"
+cat "$tmp/fifo" >"$tmp/fifo.out" &
+"$TLPU" report --model llama3-8b-1.58 --chips 8 --sram 230M --c2c d2d --topology full --quiet \
+  --json "$tmp/fifo"
+rc=$?
+wait
+if [ "$rc" -eq 0 ] && [ -p "$tmp/fifo" ] && grep -q '"knee_chips"' "$tmp/fifo.out"; then
+  pass=$((pass + 1))
+else
+  echo "FAIL: --json into a FIFO" >&2
+  fail=$((fail + 1))
+fi
+expect 2 'bitnet-2b4t does not fit 1 chip of 241172480 bytes of SRAM: .* at least 2 chips' -- report --model bitnet-2b4t --chips 1
+expect 2 'does not fit even 64 chips of 65536 bytes' -- report --model llama3-8b-1.58 --chips 4 --sram 64K
+expect 2 'give --chips too' -- report --model bitnet-2b4t --sram 1M
+expect 2 "--c2c: 'nvlink' is not a chip-to-chip preset \(d2d, serdes\)" -- report --model bitnet-2b4t --chips 2 --c2c nvlink
+expect 2 "--topology: 'star' is not ring or full" -- report --model bitnet-2b4t --chips 2 --topology star
+expect 2 "--sram: '12Q' is not a size" -- report --model bitnet-2b4t --chips 2 --sram 12Q
+expect 2 '--chips and --device' -- sim --model "$tmp/tiny.json" --chips 2 --device sc:chips=2
+expect 2 'does not fit 2 chips of 16777216 bytes of SRAM: .* at least [0-9]+ chips' -- sim --model bitnet-2b4t --device sc:chips=2,sram=16M
+expect 0 'k_proj +4 +[0-9.]+ +[0-9.]+ +[0-9.]+ +([0-9.]+) +equal' -- sim --model bitnet-2b4t --device sc:chips=4,topology=full --simulate k_proj --prefill 4 --decode 1
+expect 2 "sc: dram= is for the board" -- info --device sc:chips=2,dram=lpddr5
 
 # emulated boards ($USBEMU is tlpu-usbemu): the usb: path from the shell
 # emu <exit code> <regex> tlpu-usbemu args...

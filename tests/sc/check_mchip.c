@@ -22,6 +22,7 @@
 #include "test_bl.h"
 #include "test_sc.h"
 #include "test_util.h"
+#include "tlpu/estimate.h"
 #include "tlpu/mchip.h"
 #include "tlpu/proto.h"
 #include "tlpu/tlpu.h"
@@ -95,6 +96,44 @@ START_TEST(test_chips_exact_and_timed)
         uint32_t n = 1 + (uint32_t)(tlpu_rng_next(&r) % (i == 0 ? 70 : 32 * chips + 300));
         unsigned fmt = tlpu_rng_next(&r) % 2 ? TLPU_FMT_PACK3 : TLPU_FMT_PACK2;
         mc_case(d, m, k, n, fmt, 1000 + (uint64_t)i, NULL);
+    }
+    tlpu_close(d);
+}
+END_TEST
+
+/* The estimate engine's per-layer time for an LPU system is the formula the
+ * platform reproduces: equal to the simulated schedule, with equal counters */
+START_TEST(test_estimate_equals_simulation)
+{
+    const char *uri = _i ? "sc:chips=3,topology=full,c2c=d2d,sram=16M"
+                         : "sc:chips=5,sram=16M,c2c_bw=2e10,c2c_latency=50";
+    tlpu_dev *d = open_ok(uri);
+    tlpu_dev_info in;
+    ck_assert_int_eq(tlpu_get_info(d, &in), TLPU_OK);
+    tlpu_est_opts o;
+    tlpu_est_opts_init(&o);
+    o.hw = in.hw;
+    o.mem_latency = in.mem_latency;
+    o.effort = TLPU_TILE_FULL; /* as the driver plans */
+    ck_assert_int_eq(tlpu_get_system(d, &o.mc), TLPU_OK);
+    o.clock_hz = o.mc.clock_hz;
+    static const uint32_t shapes[][3] = {{1, 2560, 640}, {4, 700, 333}, {2, 96, 2000}};
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        tlpu_report_layer L;
+        memset(&L, 0, sizeof L);
+        L.m = shapes[i][0], L.k = shapes[i][1], L.n = shapes[i][2], L.fmt = TLPU_FMT_PACK3;
+        ck_assert_int_eq(tlpu_estimate_linear(&o, &L, NULL), TLPU_OK);
+        tlpu_bitlinear_stats s;
+        mc_case(d, L.m, L.k, L.n, TLPU_FMT_PACK3, 50 + i, &s);
+        ck_assert_msg(s.predicted_ps == L.mc_ps, "%ux%ux%u: estimate %llu ps, simulated %llu ps",
+                      L.m, L.k, L.n, (unsigned long long)L.mc_ps,
+                      (unsigned long long)s.predicted_ps);
+        ck_assert_uint_eq(s.cycles, L.cycles);
+        for (unsigned c = 0; c < TLPU_NUM_COUNTERS; c++)
+            if (c != TLPU_CNTI_LANE_ADDS && c != TLPU_CNTI_LANE_SUBS && c != TLPU_CNTI_LANE_SKIPS)
+                ck_assert_msg(s.counters[c] == L.counters[c], "counter %u: %llu vs %llu", c,
+                              (unsigned long long)s.counters[c],
+                              (unsigned long long)L.counters[c]);
     }
     tlpu_close(d);
 }
@@ -335,7 +374,7 @@ START_TEST(test_bad_config)
     test_bl_free(&c);
     tlpu_close(d);
     /* the formula's own checks */
-    tlpu_mc_system s = {2, TLPU_MC_RING, {"x", 0, 0, 0}, 1e9};
+    tlpu_mc_system s = {2, TLPU_MC_RING, {"x", 0, 0, 0}, 1e9, 0, 0};
     char why[128];
     ck_assert_int_eq(tlpu_mc_system_check(&s, why, sizeof why), TLPU_ERR_INVALID_ARG);
     ck_assert_ptr_nonnull(strstr(why, "bandwidth"));
@@ -348,6 +387,7 @@ int main(void)
     TCase *tc = tcase_create("lpu");
     tcase_set_timeout(tc, 900);
     tcase_add_loop_test(tc, test_chips_exact_and_timed, 0, 16);
+    tcase_add_loop_test(tc, test_estimate_equals_simulation, 0, 2);
     tcase_add_test(tc, test_rtl_cores);
     tcase_add_test(tc, test_remote_memory);
     tcase_add_test(tc, test_mc_run_abuse);

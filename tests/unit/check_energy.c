@@ -168,7 +168,7 @@ static tlpu_energy_ctx default_ctx(void)
 static double sum_parts(const tlpu_energy_breakdown *b)
 {
     return b->array_add + b->array_sub + b->array_skip + b->accumulate + b->decoder + b->wbuf +
-           b->abuf + b->obuf + b->dram + b->link + b->leakage;
+           b->abuf + b->obuf + b->dram + b->link + b->c2c + b->leakage;
 }
 
 /* ---- the paper's ratios and the shipped tables ---------------------------- */
@@ -451,6 +451,17 @@ START_TEST(test_hand_run_45nm)
     tlpu_energy_breakdown b2;
     ck_assert_int_eq(tlpu_energy_of(t, &c, k, 500, &b2), TLPU_OK);
     ck_near(b2.leakage, 13248.0, 1e-12);
+    ck_assert(b.c2c == 0.0);
+    /* an LPU chip: its SRAM prices the memory traffic, the links their bytes */
+    c.clock_hz = 1e9;
+    c.mem_pj_per_bit = 1.5;
+    c.c2c_bytes = 2000;
+    c.c2c_pj_per_bit = 5.0;
+    ck_assert_int_eq(tlpu_energy_of(t, &c, k, 1000, &b2), TLPU_OK);
+    ck_near(b2.dram, 55296.0, 1e-12);      /* 4608 bytes x 8 x 1.5 */
+    ck_near(b2.c2c, 80000.0, 1e-12);       /* 2000 bytes x 8 x 5 */
+    ck_near(b2.wbuf, b.wbuf, 1e-12);
+    ck_near(b2.total, sum_parts(&b2), 1e-15);
     tlpu_energy_free(t);
 }
 END_TEST

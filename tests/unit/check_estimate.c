@@ -5,19 +5,24 @@
  * the larger of compute and traffic, phase totals are the sums over the
  * layers, energy totals are the sums of the components, and the footprint
  * follows the bits per weight. Also tlpu_hw_set, the shared parser of build
- * parameters.
+ * parameters. LPU systems: a layer's time is its multi-chip plan's, its
+ * counters the chips' sum; the smallest chip count and the scaling study
+ * follow from the plans and the SRAM size.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "test_util.h"
+#include "tlpu/energy.h"
 #include "tlpu/estimate.h"
+#include "tlpu/mchip.h"
 #include "tlpu/timing.h"
 
 static double bd_sum(const tlpu_energy_breakdown *b)
 {
     return b->array_add + b->array_sub + b->array_skip + b->accumulate + b->decoder + b->wbuf +
-           b->abuf + b->obuf + b->dram + b->link + b->leakage;
+           b->abuf + b->obuf + b->dram + b->link + b->c2c + b->leakage;
 }
 
 START_TEST(test_2b4t)
@@ -131,6 +136,151 @@ START_TEST(test_hw_set)
 }
 END_TEST
 
+/* a small network: fast to plan on many chip counts */
+static tlpu_net small_net(void)
+{
+    tlpu_net net;
+    memset(&net, 0, sizeof net);
+    snprintf(net.name, sizeof net.name, "small");
+    net.layers = 6;
+    net.hidden = 512;
+    net.nlinear = 2;
+    net.linear[0] = (tlpu_net_linear){"up", 512, 1536, 1};
+    net.linear[1] = (tlpu_net_linear){"down", 1536, 512, 2};
+    return net;
+}
+
+START_TEST(test_lpu_layer)
+{
+    tlpu_est_opts o;
+    tlpu_est_opts_init(&o);
+    tlpu_mc_system_default(&o.mc);
+    o.mc.chips = 3 + (uint32_t)_i;
+    o.mc.topology = _i ? TLPU_MC_FULL : TLPU_MC_RING;
+    tlpu_report_layer L;
+    memset(&L, 0, sizeof L);
+    L.m = 2, L.k = 1000, L.n = 700, L.fmt = TLPU_FMT_PACK3;
+    ck_assert_int_eq(tlpu_estimate_linear(&o, &L, NULL), TLPU_OK);
+    /* the plan's numbers, and every chip's counters from its own slice */
+    tlpu_mc_plan P;
+    ck_assert_int_eq(tlpu_mc_plan_bitlinear(&o.mc, &o.hw, o.mem_latency, 2, 1000, 700,
+                                            TLPU_FMT_PACK3, o.effort, NULL, &P),
+                     TLPU_OK);
+    ck_assert_uint_eq(L.mc_ps, P.total_ps);
+    ck_assert_uint_eq(L.c2c_bytes, P.c2c_bytes);
+    ck_assert_uint_eq(L.chips_used, P.used);
+    ck_assert_uint_eq(L.cycles, P.sum_cycles);
+    uint64_t cyc = 0, w = 0;
+    for (uint32_t c = 0; c < o.mc.chips; c++) {
+        if (!P.slice[c].n)
+            continue;
+        tlpu_report_layer one;
+        memset(&one, 0, sizeof one);
+        one.m = 2, one.k = 1000, one.n = P.slice[c].n, one.fmt = TLPU_FMT_PACK3;
+        tlpu_est_opts o1 = o;
+        o1.mc.chips = 0;
+        ck_assert_int_eq(tlpu_estimate_linear(&o1, &one, NULL), TLPU_OK);
+        cyc += one.counters[TLPU_CNTI_CYCLES];
+        if (P.slice[c].t.weight_bytes > w)
+            w = P.slice[c].t.weight_bytes;
+    }
+    ck_assert_uint_eq(L.counters[TLPU_CNTI_CYCLES], cyc);
+    ck_assert_uint_eq(L.chip_weight_bytes, w);
+    /* more chips: less time per chip, more bytes on the links */
+    tlpu_report_layer L2 = L;
+    o.mc.chips *= 2;
+    ck_assert_int_eq(tlpu_estimate_linear(&o, &L2, NULL), TLPU_OK);
+    ck_assert_uint_lt(L2.chip_weight_bytes, L.chip_weight_bytes);
+    ck_assert_uint_gt(L2.c2c_bytes, L.c2c_bytes);
+}
+END_TEST
+
+START_TEST(test_lpu_net)
+{
+    tlpu_net net = small_net();
+    tlpu_energy_table *tab = NULL;
+    ck_assert_int_eq(tlpu_energy_builtin("7nm", &tab), TLPU_OK);
+    tlpu_est_opts o;
+    tlpu_est_opts_init(&o);
+    tlpu_mc_system_default(&o.mc);
+    o.prefill = 0;
+    o.decode = 3;
+    o.mem_latency = 2;
+    /* the smallest count: the first whose fullest chip fits */
+    uint64_t need1 = 0, need = 0;
+    o.mc.sram_bytes = 1ull << 30;
+    ck_assert_uint_eq(tlpu_estimate_min_chips(&net, &o, &need1), 1);
+    o.mc.sram_bytes = need1 - 1;
+    uint32_t n = tlpu_estimate_min_chips(&net, &o, &need);
+    ck_assert_uint_gt(n, 1);
+    ck_assert_uint_le(need, need1 - 1);
+    o.mc.sram_bytes = need;
+    ck_assert_uint_eq(tlpu_estimate_min_chips(&net, &o, NULL), n);
+    o.mc.sram_bytes = need - 1;
+    ck_assert_uint_gt(tlpu_estimate_min_chips(&net, &o, NULL), n);
+    o.mc.sram_bytes = 4096;
+    ck_assert_uint_eq(tlpu_estimate_min_chips(&net, &o, &need), 0);
+    tlpu_report_scaling sc;
+    char err[256];
+    ck_assert_int_eq(tlpu_estimate_scaling(&net, &o, tab, &sc, err, sizeof err), TLPU_ERR_NOMEM);
+    ck_assert_ptr_nonnull(strstr(err, "does not fit even 64 chips"));
+
+    /* the study: rows from the smallest count, each layout fits, S = 1 rows
+     * are the layers' schedules summed */
+    o.mc.sram_bytes = need1 / 3;
+    ck_assert_int_eq(tlpu_estimate_scaling(&net, &o, tab, &sc, err, sizeof err), TLPU_OK);
+    const uint32_t nmin = tlpu_estimate_min_chips(&net, &o, NULL);
+    ck_assert_uint_eq(sc.min_chips, nmin);
+    ck_assert_uint_eq(sc.row[0].chips, nmin);
+    ck_assert_uint_ge(sc.nrows, 5);
+    double best = 1e30;
+    for (uint32_t i = 0; i < sc.nrows; i++) {
+        const tlpu_report_scale_row *w = &sc.row[i];
+        ck_assert_uint_eq(w->width * w->stages, w->chips);
+        ck_assert_uint_le(w->bytes_per_chip, o.mc.sram_bytes);
+        if (i)
+            ck_assert_uint_gt(w->chips, sc.row[i - 1].chips);
+        ck_assert(fabs(w->tokens_per_s * w->ms_per_token - 1000.0) < 1e-6);
+        ck_assert(w->pipeline_tokens_per_s >= w->tokens_per_s * (1 - 1e-12));
+        ck_assert(w->j_per_token > 0 && w->c2c_share >= 0 && w->c2c_share < 1);
+        if (w->ms_per_token < best)
+            best = w->ms_per_token;
+        if (w->stages == 1) { /* the layers' schedules, summed */
+            tlpu_est_opts ow = o;
+            ow.mc.chips = w->width;
+            double ps = 0;
+            for (uint32_t l = 0; l < net.nlinear; l++) {
+                tlpu_report_layer L;
+                memset(&L, 0, sizeof L);
+                L.m = 1, L.k = net.linear[l].in, L.n = net.linear[l].out, L.fmt = o.fmt;
+                ck_assert_int_eq(tlpu_estimate_linear(&ow, &L, NULL), TLPU_OK);
+                ps += (double)net.linear[l].repeat * (double)L.mc_ps;
+            }
+            ck_assert(fabs(w->ms_per_token - ps * net.layers * 1e-9) < 1e-12);
+        }
+    }
+    /* the knee: the fewest chips within 10% of the best */
+    for (uint32_t i = 0; i < sc.nrows; i++) {
+        if (sc.row[i].chips < sc.knee_chips)
+            ck_assert(sc.row[i].ms_per_token > 1.1 * best);
+        if (sc.row[i].chips == sc.knee_chips)
+            ck_assert(sc.row[i].ms_per_token <= 1.1 * best);
+    }
+    /* a whole report on such a system: decode time is the schedules' */
+    o.mc.chips = nmin;
+    static tlpu_report r;
+    ck_assert_int_eq(tlpu_estimate_net(&net, &o, tab, &r, NULL), TLPU_OK);
+    double sec = 0;
+    for (uint32_t i = 0; i < r.nlayers; i++)
+        sec += (double)r.layer[i].mc_ps * 1e-12 * r.layer[i].count * o.decode;
+    ck_assert(fabs(r.decode.seconds - sec) <= 1e-12 * sec);
+    ck_assert(r.decode.energy.c2c > 0);
+    ck_assert(r.decode.energy.link == 0);
+    ck_assert(fabs(r.decode.energy.total - bd_sum(&r.decode.energy)) <= 1e-9 * r.decode.energy.total);
+    tlpu_energy_free(tab);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("estimate");
@@ -139,6 +289,8 @@ int main(void)
     tcase_add_test(tc, test_2b4t);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_hw_set);
+    tcase_add_loop_test(tc, test_lpu_layer, 0, 2);
+    tcase_add_test(tc, test_lpu_net);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "test_util.h"
+#include "tlpu/estimate.h"
 #include "tlpu/report.h"
 
 #define SRC_DIR TLPU_TEST_DATA_DIR "/../.."
@@ -450,7 +451,7 @@ START_TEST(json_full)
         TLPU_COUNTERS(X)
 #undef X
         json_t *e = json_object_get(jl, "energy_pj");
-        ck_assert_uint_eq(json_object_size(e), 12);
+        ck_assert_uint_eq(json_object_size(e), 13);
         ck_assert(json_number_value(json_object_get(e, "dram")) == l->energy.dram);
         ck_assert(json_number_value(json_object_get(e, "total")) == l->energy.total);
         ck_assert(json_number_value(json_object_get(jl, "utilization")) == l->utilization);
@@ -603,6 +604,67 @@ START_TEST(zero_layers)
     ck_assert_ptr_nonnull(strstr(h.data, ">no layers</text>"));
     done_all(&t, &j, &h);
     free(r);
+}
+END_TEST
+
+/* An LPU system's report: the system, each layer's schedule, the scaling
+ * study with its two charts, in all three renderings */
+START_TEST(lpu_system)
+{
+    tlpu_net net;
+    ck_assert_int_eq(tlpu_net_builtin("bitnet-0.7b", &net), TLPU_OK);
+    tlpu_energy_table *tab = NULL;
+    ck_assert_int_eq(tlpu_energy_builtin("7nm", &tab), TLPU_OK);
+    tlpu_est_opts o;
+    tlpu_est_opts_init(&o);
+    tlpu_mc_system_default(&o.mc);
+    o.prefill = 8;
+    o.decode = 4;
+    o.mem_latency = 2;
+    o.mc.sram_bytes = 64ull << 20;
+    o.mc.chips = tlpu_estimate_min_chips(&net, &o, NULL);
+    ck_assert_uint_gt(o.mc.chips, 1);
+    static tlpu_report r;
+    ck_assert_int_eq(tlpu_estimate_net(&net, &o, tab, &r, NULL), TLPU_OK);
+    char err[256];
+    ck_assert_int_eq(tlpu_estimate_scaling(&net, &o, tab, &r.scaling, err, sizeof err), TLPU_OK);
+    /* one layer as if simulated on an sc: LPU device */
+    r.layer[1].simulated = 1;
+    r.layer[1].sim_exact = 1;
+    r.layer[1].sim_counters_agree = 1;
+    r.layer[1].sim_cycles = r.layer[1].cycles;
+    r.layer[1].sim_mc_ps = r.layer[1].mc_ps;
+    snprintf(r.layer[1].device, sizeof r.layer[1].device, "sc:chips=%u", o.mc.chips);
+    r.layer[1].has_board = 1;
+    r.layer[1].board_s = 3e-3, r.layer[1].link_s = 2e-3, r.layer[1].c2c_s = 1e-3;
+    rendered t, j, h;
+    render_all(&r, "lpu", &t, &j, &h);
+    char line[512];
+    ck_assert_ptr_nonnull(line_with(t.data, "    system ", line, sizeof line));
+    ck_assert_ptr_nonnull(strstr(line, "chips, ring, serdes links"));
+    ck_assert_ptr_nonnull(strstr(t.data, "== scaling: decode on LPU systems, 64 MiB of SRAM"));
+    ck_assert_ptr_nonnull(strstr(t.data, "the multi-chip schedule of one instance"));
+    ck_assert_ptr_nonnull(strstr(t.data, "chip links uJ"));
+    ck_assert_int_ge(count(t.data, " equal"), 2);
+    json_t *d = load_json(&j, 0);
+    ck_assert_uint_eq(json_integer_value(jpath(d, "system.chips")), o.mc.chips);
+    ck_assert_uint_eq(json_integer_value(jpath(d, "scaling.min_chips")), o.mc.chips);
+    ck_assert_uint_eq(json_array_size(jpath(d, "scaling.rows")), r.scaling.nrows);
+    ck_assert_uint_eq(json_integer_value(jpath(d, "layers.1.multichip.schedule_ps")),
+                      r.layer[1].mc_ps);
+    ck_assert_uint_eq(json_integer_value(jpath(d, "layers.1.multichip.simulated_ps")),
+                      r.layer[1].mc_ps);
+    ck_assert(json_is_null(jpath(d, "layers.0.multichip.simulated_ps")));
+    ck_assert(json_number_value(jpath(d, "layers.1.simulation.board.c2c_s")) == 1e-3);
+    json_decref(d);
+    ck_assert_ptr_nonnull(strstr(h.data, "<h2>Scaling on LPU systems</h2>"));
+    ck_assert_ptr_nonnull(strstr(h.data, "latency per token against chips"));
+    ck_assert_ptr_nonnull(strstr(h.data, "energy per token against chips"));
+    /* one point per row in each chart */
+    ck_assert_int_eq(count(h.data, "r=\"4\" fill=\"#1f77b4\"><title>"), (int)r.scaling.nrows);
+    ck_assert_int_eq(count(h.data, "r=\"4\" fill=\"#d62728\"><title>"), (int)r.scaling.nrows);
+    done_all(&t, &j, &h);
+    tlpu_energy_free(tab);
 }
 END_TEST
 
@@ -884,6 +946,7 @@ int main(void)
     tcase_add_test(tc, html_full);
     tcase_add_test(tc, escaping);
     tcase_add_test(tc, zero_layers);
+    tcase_add_test(tc, lpu_system);
     tcase_add_test(tc, phase_without_tokens);
     tcase_add_test(tc, extreme_numbers);
     tcase_add_test(tc, degenerate_values);

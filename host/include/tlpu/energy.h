@@ -32,6 +32,7 @@ typedef struct tlpu_energy_breakdown {
     double obuf;        /* output-buffer reads and writes */
     double dram;        /* device DRAM traffic */
     double link;        /* the host link (bytes moved between host and device) */
+    double c2c;         /* chip-to-chip links (LPU systems) */
     double leakage;     /* static power x time */
     double total;       /* the sum of the above */
 } tlpu_energy_breakdown;
@@ -44,6 +45,12 @@ typedef struct tlpu_energy_ctx {
     tlpu_hw hw;            /* the core's configuration (buffer sizes scale SRAM energies) */
     double clock_hz;       /* the core clock (leakage x time) */
     uint64_t link_bytes;   /* bytes over the host link for this run */
+    /* LPU systems: the chips' SRAM instead of DRAM (mem_pj_per_bit > 0
+     * prices the core's memory traffic, in place of the table's "dram"),
+     * and the bytes the chip-to-chip links carried, each hop counted */
+    double mem_pj_per_bit;
+    uint64_t c2c_bytes;
+    double c2c_pj_per_bit;
 } tlpu_energy_ctx;
 
 /* ---- tables ---------------------------------------------------------------

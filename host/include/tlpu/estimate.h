@@ -32,6 +32,12 @@ typedef struct tlpu_est_opts {
     uint32_t context;         /* tokens already in the KV cache when decoding starts */
     double zero_frac;         /* fraction of zero trits (default 1/3) */
     tlpu_tile_effort effort;  /* the tiler's search (TLPU_TILE_QUICK default) */
+    /* an LPU system (mc.chips >= 1; 0: a board): every BitLinear split over
+     * mc.chips chips by the multi-chip compiler (tlpu/mchip.h), its time the
+     * schedule's (the formula the SystemC platform reproduces), its memory
+     * traffic priced at mc.sram_pj_per_bit, the links' bytes at theirs; no
+     * host traffic per layer */
+    tlpu_mc_system mc;
 } tlpu_est_opts;
 
 void tlpu_est_opts_init(tlpu_est_opts *o);
@@ -54,6 +60,26 @@ tlpu_status tlpu_estimate_net(const tlpu_net *net, const tlpu_est_opts *o,
  * layers (after a caller replaced some layers' counters with simulated ones). */
 tlpu_status tlpu_estimate_totals(const tlpu_net *net, const tlpu_est_opts *o,
                                  const tlpu_energy_table *tab, tlpu_report *r);
+
+/* The scaling study of an LPU system (o->mc gives the links, topology,
+ * clock and each chip's SRAM, mc.sram_bytes > 0; mc.chips is ignored):
+ * decode (M = 1), for chip counts N from the smallest that holds the
+ * model's BitLinear weights up to 64, the fastest layout W x S = N (each
+ * BitLinear split over W chips, the decoder layers in S pipeline stages of
+ * consecutive layers, the stages' lead chips chained by one link), its
+ * ms/token for one stream, tokens/s with S streams in flight, J/token
+ * (energy table tab) and the point past which more chips buy less than
+ * 10%. TLPU_ERR_NOMEM with err naming the need when not even 64 chips hold
+ * the model. */
+tlpu_status tlpu_estimate_scaling(const tlpu_net *net, const tlpu_est_opts *o,
+                                  const tlpu_energy_table *tab, tlpu_report_scaling *out,
+                                  char *err, size_t errlen);
+
+/* The smallest chip count (1 .. 64) whose chips' SRAM holds the model with
+ * every BitLinear split over all of them (one stage), 0 when none does;
+ * *per_chip gets the fullest chip's bytes at that count (or at 64). */
+uint32_t tlpu_estimate_min_chips(const tlpu_net *net, const tlpu_est_opts *o,
+                                 uint64_t *per_chip);
 
 #ifdef __cplusplus
 }

@@ -71,7 +71,20 @@ typedef struct tlpu_mc_system {
     tlpu_mc_topology topology;
     tlpu_c2c_link c2c;
     double clock_hz;
+    /* each chip's SRAM: its size (0: not given) and energy, for estimates */
+    uint64_t sram_bytes;
+    double sram_pj_per_bit;
 } tlpu_mc_system;
+
+/* Each chip's SRAM by default: about a Groq chip's 230 MB, and Horowitz's
+ * 45 nm figure for a 64-bit read of a 1 MB bank (100 pJ): 1.5 pJ/bit. */
+#define TLPU_MC_SRAM_BYTES (230ull << 20)
+#define TLPU_MC_SRAM_PJ_PER_BIT 1.5
+/* ... read in 2 ns: 2 cycles at 1 GHz (the core's memory latency) */
+#define TLPU_MC_SRAM_LATENCY_S 2e-9
+
+/* One chip, a ring of serdes links, 1 GHz, the default SRAM. */
+void tlpu_mc_system_default(tlpu_mc_system *s);
 
 /* Checks the numbers (chips in range, bandwidth > 0, latency and energy
  * >= 0, clock > 0); err gets what is wrong. */

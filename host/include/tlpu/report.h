@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "tlpu/energy.h"
+#include "tlpu/mchip.h"
 #include "tlpu/spec.h"
 #include "tlpu/tiler.h"
 
@@ -49,8 +50,16 @@ typedef struct tlpu_report_layer {
      * the weights, activations and program go over the link, the program
      * runs, the results come back */
     int has_board;
-    double board_s, link_s, fw_s, dram_s, core_s; /* board = link + fw + dram + core */
+    double board_s, link_s, fw_s, dram_s, core_s; /* board = link + fw + dram + core + c2c */
     double link_j, dram_j;
+    double c2c_s, c2c_j;    /* an LPU system: loading the other chips over the links */
+    /* an LPU system (report mc.chips >= 1): cycles and counters summed over
+     * the chips; the chips that took a slice, the schedule's time by the
+     * formula of tlpu/mchip.h, the bytes its links carry (each hop), the
+     * fullest chip's weight image; sim_mc_ps the simulated schedule time */
+    uint32_t chips_used;
+    uint64_t mc_ps, c2c_bytes, chip_weight_bytes;
+    uint64_t sim_mc_ps;
 } tlpu_report_layer;
 
 /* Totals of one phase over the whole model. */
@@ -68,6 +77,29 @@ typedef struct tlpu_report_phase {
     double fp16_arith_pj, int8_arith_pj, tlpu_arith_pj;
     double fp16_system_pj, int8_system_pj;
 } tlpu_report_phase;
+
+/* An LPU system's scaling study (tlpu_estimate_scaling): decode, one row
+ * per chip count. */
+#define TLPU_REPORT_MAX_SCALE 16
+typedef struct tlpu_report_scale_row {
+    uint32_t chips, width, stages;  /* chips = width x stages */
+    uint64_t bytes_per_chip;        /* the fullest chip's weights and buffers */
+    double ms_per_token;            /* one stream */
+    double tokens_per_s;            /* one stream: 1000 / ms_per_token */
+    double pipeline_tokens_per_s;   /* `stages` streams in flight: 1 / the slowest stage */
+    double j_per_token;             /* one stream, every chip leaking meanwhile */
+    double c2c_share;               /* the links' part of that energy */
+    double speedup;                 /* ms/token of the first row / this row's */
+} tlpu_report_scale_row;
+
+typedef struct tlpu_report_scaling {
+    uint32_t nrows;                 /* 0: no study */
+    uint64_t sram_bytes;            /* per chip */
+    uint32_t min_chips;             /* the smallest count that holds the model */
+    uint32_t knee_chips;            /* the fewest chips within 10% of the best ms/token */
+    uint64_t weight_bytes;          /* all BitLinear weight images on one chip */
+    tlpu_report_scale_row row[TLPU_REPORT_MAX_SCALE];
+} tlpu_report_scaling;
 
 /* Bytes of the model's weights in each storage format. */
 typedef struct tlpu_report_footprint {
@@ -93,6 +125,9 @@ typedef struct tlpu_report {
     tlpu_report_footprint footprint;
     char notes[4][160];      /* short remarks printed under the report */
     uint32_t nnotes;
+    /* an LPU system (mc.chips >= 1) instead of one core and its DRAM */
+    tlpu_mc_system mc;
+    tlpu_report_scaling scaling;
 } tlpu_report;
 
 /* The terminal report: per layer and total tables, the energy breakdown,

@@ -90,7 +90,8 @@ void tlpu_sc_config_init(tlpu_sc_config *c)
 
 /* Horowitz (ISSCC 2014, 45 nm): a 64-bit read of a 1 MB SRAM bank costs
  * about 100 pJ, 1.5 pJ/bit; the core's port moves one 16-byte beat a cycle. */
-static const tlpu_sc_dram k_sram = {"sram", 16e9, 2e-9, 1.5};
+static const tlpu_sc_dram k_sram = {"sram", 16e9, TLPU_MC_SRAM_LATENCY_S,
+                                    TLPU_MC_SRAM_PJ_PER_BIT};
 
 const tlpu_sc_dram *tlpu_sc_sram_preset(void)
 {
