@@ -1076,6 +1076,12 @@ static void jw_num(jw *w, const char *key, double x)
     fprintf(w->f, "%s%s", b, strpbrk(b, ".e") ? "" : ".0");
 }
 
+static void jw_null(jw *w, const char *key)
+{
+    jw_pre(w, key);
+    fputs("null", w->f);
+}
+
 static void jw_bool(jw *w, const char *key, int v)
 {
     jw_pre(w, key);
@@ -1134,8 +1140,7 @@ static void jw_layer(jw *w, const tlpu_report_layer *l, int mc)
         }
         jw_close(w, '}');
     } else {
-        jw_pre(w, "simulation");
-        fputs("null", w->f);
+        jw_null(w, "simulation");
     }
     if (mc) {
         jw_open(w, "multichip", '{');
@@ -1146,13 +1151,11 @@ static void jw_layer(jw *w, const tlpu_report_layer *l, int mc)
         if (l->simulated && l->sim_mc_ps)
             jw_u64(w, "simulated_ps", l->sim_mc_ps);
         else {
-            jw_pre(w, "simulated_ps");
-            fputs("null", w->f);
+            jw_null(w, "simulated_ps");
         }
         jw_close(w, '}');
     } else {
-        jw_pre(w, "multichip");
-        fputs("null", w->f);
+        jw_null(w, "multichip");
     }
     jw_close(w, '}');
 }
@@ -1160,10 +1163,8 @@ static void jw_layer(jw *w, const tlpu_report_layer *l, int mc)
 static void jw_system(jw *w, const tlpu_report *r)
 {
     if (!r->mc.chips) {
-        jw_pre(w, "system");
-        fputs("null", w->f);
-        jw_pre(w, "scaling");
-        fputs("null", w->f);
+        jw_null(w, "system");
+        jw_null(w, "scaling");
         return;
     }
     jw_open(w, "system", '{');
@@ -1178,8 +1179,7 @@ static void jw_system(jw *w, const tlpu_report *r)
     jw_close(w, '}');
     const tlpu_report_scaling *sc = &r->scaling;
     if (!sc->nrows) {
-        jw_pre(w, "scaling");
-        fputs("null", w->f);
+        jw_null(w, "scaling");
         return;
     }
     jw_open(w, "scaling", '{');
