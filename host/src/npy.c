@@ -1011,6 +1011,29 @@ tlpu_status tlpu_npy_write(const char *path, tlpu_npy_dtype dtype, unsigned ndim
     uint8_t head[512];
     size_t hsize = build_header(dtype, ndim, shape, head);
 
+    /* a device or a pipe (/dev/stdout, a FIFO) is written in place: a rename
+     * would replace the node itself */
+    struct stat sb;
+    if (stat(path, &sb) == 0 &&
+        (S_ISCHR(sb.st_mode) || S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode))) {
+        FILE *f = fopen(path, "wb");
+        if (!f) {
+            seterr(errbuf, errlen, "%s: cannot write: %s", path, strerror(errno));
+            return TLPU_ERR_IO;
+        }
+        int ok = fwrite(head, 1, hsize, f) == hsize &&
+                 write_data(f, data, nbytes, k_dtype[dtype].size) && fflush(f) == 0;
+        int e = errno;
+        if (fclose(f) != 0 && ok)
+            ok = 0, e = errno;
+        if (!ok) {
+            seterr(errbuf, errlen, "%s: writing %zu bytes failed: %s", path, hsize + nbytes,
+                   strerror(e));
+            return TLPU_ERR_IO;
+        }
+        return TLPU_OK;
+    }
+
     size_t tlen = strlen(path) + 64;
     char *tmp = malloc(tlen);
     if (!tmp) {

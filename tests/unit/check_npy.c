@@ -1472,6 +1472,12 @@ START_TEST(io_errors)
     ck_assert_int_eq(tlpu_npy_write(sub, TLPU_NPY_I16, 1, &sh, v, err, sizeof err),
                      TLPU_ERR_IO);
     ck_assert_ptr_nonnull(strstr(err, "cannot rename"));
+    /* a device is written in place, not replaced by a file */
+    ck_assert_int_eq(tlpu_npy_write("/dev/null", TLPU_NPY_I16, 1, &sh, v, err, sizeof err),
+                     TLPU_OK);
+    struct stat dn;
+    ck_assert_int_eq(stat("/dev/null", &dn), 0);
+    ck_assert(S_ISCHR(dn.st_mode));
     int tmp;
     ck_assert_int_eq(dir_count(g_dir, &tmp), 1);
     ck_assert_int_eq(tmp, 0);
