@@ -342,10 +342,38 @@ static int simulate_layer(const char *cmd, tlpu_dev *dev, const char *uri, tlpu_
         rc = CLI_FAIL;
         goto out;
     }
+    L->sim_exact = memcmp(y, ref, m * n * sizeof *y) == 0;
+    /* with the weights resident: what a deployed model pays per call */
+    if (L->has_board) {
+        tlpu_dev_layer *RL = NULL;
+        tlpu_dev_time r0, r1;
+        st = tlpu_dev_layer_load(dev, L->m, L->k, L->n, L->fmt, wp, a.sched, &RL);
+        if (st == TLPU_OK && (st = tlpu_get_time(dev, &r0)) == TLPU_OK &&
+            (st = tlpu_dev_layer_run(RL, x, y, NULL, 0.0f, NULL, NULL)) == TLPU_OK &&
+            (st = tlpu_get_time(dev, &r1)) == TLPU_OK) {
+            tlpu_report_board *b = &L->resident;
+            b->total_s = r1.total_s - r0.total_s;
+            b->link_s = r1.link_s - r0.link_s;
+            b->fw_s = r1.fw_s - r0.fw_s;
+            b->dram_s = r1.dram_s - r0.dram_s;
+            b->core_s = r1.core_s - r0.core_s;
+            b->c2c_s = r1.c2c_s - r0.c2c_s;
+            b->link_j = r1.link_j - r0.link_j;
+            b->dram_j = r1.dram_j - r0.dram_j;
+            b->c2c_j = r1.c2c_j - r0.c2c_j;
+            L->has_resident = memcmp(y, ref, m * n * sizeof *y) == 0;
+        }
+        tlpu_dev_layer_free(RL);
+        if (st != TLPU_OK || !L->has_resident) {
+            cli_error(cmd, "%s %s with resident weights on %s: %s", L->name, L->phase, uri,
+                      st != TLPU_OK ? tlpu_last_error() : "outputs differ from the reference");
+            rc = CLI_FAIL;
+            goto out;
+        }
+    }
     L->simulated = 1;
     snprintf(L->device, sizeof L->device, "%s", uri);
     L->sim_cycles = s.cycles;
-    L->sim_exact = memcmp(y, ref, m * n * sizeof *y) == 0;
     L->sim_counters_agree = 1;
     for (unsigned c = 0; c < TLPU_NUM_COUNTERS; c++)
         if (c != TLPU_CNTI_LANE_ADDS && c != TLPU_CNTI_LANE_SUBS && c != TLPU_CNTI_LANE_SKIPS &&

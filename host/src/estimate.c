@@ -252,6 +252,31 @@ tlpu_status tlpu_estimate_totals(const tlpu_net *net, const tlpu_est_opts *o,
         ph->int8_system_pj += reps * int8_s;
         ph->tlpu_arith_pj += reps * tl_a;
     }
+    /* end to end on the board: every layer's resident call, count x runs */
+    for (int p = 0; p < 2; p++) {
+        tlpu_report_phase *ph = p ? &r->decode : &r->prefill;
+        int all = 1, any = 0;
+        tlpu_report_board e;
+        memset(&e, 0, sizeof e);
+        for (uint32_t i = 0; i < r->nlayers; i++) {
+            const tlpu_report_layer *L = &r->layer[i];
+            if ((strcmp(L->phase, "decode") == 0) != p)
+                continue;
+            any = 1;
+            if (!L->has_resident) {
+                all = 0;
+                break;
+            }
+            const double k = (double)L->count * (p ? o->decode : 1);
+            const tlpu_report_board *b = &L->resident;
+            e.total_s += k * b->total_s, e.link_s += k * b->link_s, e.fw_s += k * b->fw_s;
+            e.dram_s += k * b->dram_s, e.core_s += k * b->core_s, e.c2c_s += k * b->c2c_s;
+            e.link_j += k * b->link_j, e.dram_j += k * b->dram_j, e.c2c_j += k * b->c2c_j;
+        }
+        ph->has_e2e = any && all && ph->tokens;
+        if (ph->has_e2e)
+            ph->e2e = e;
+    }
     tlpu_report_phase *phs[2] = {&r->prefill, &r->decode};
     for (int i = 0; i < 2; i++) {
         tlpu_report_phase *ph = phs[i];

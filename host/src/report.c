@@ -806,6 +806,18 @@ static void print_phase(FILE *f, const tlpu_report *r, int p)
     kv(f, "tokens per joule", "%s", n_fix(ph->tokens_per_joule, 2).s);
     kv(f, "ternary MACs", "%s", n_u64(ph->macs).s);
     kv(f, "energy per MAC", "%s pJ per ternary MAC", n_fix(ph->pj_per_mac, 4).s);
+    if (ph->has_e2e) {
+        const tlpu_report_board *b = &ph->e2e;
+        const double div = p == 0 ? 1.0 : (double)ph->tokens;
+        kv(f, p == 0 ? "time to first token" : "time per token",
+           "%s ms on the board, weights resident: link %s, firmware %s, memory %s, core %s, "
+           "chip links %s ms; link %s, memory %s, chip links %s mJ",
+           n_fix(b->total_s / div * 1e3, 3).s, n_fix(b->link_s / div * 1e3, 3).s,
+           n_fix(b->fw_s / div * 1e3, 3).s, n_fix(b->dram_s / div * 1e3, 3).s,
+           n_fix(b->core_s / div * 1e3, 3).s, n_fix(b->c2c_s / div * 1e3, 3).s,
+           n_fix(b->link_j / div * 1e3, 4).s, n_fix(b->dram_j / div * 1e3, 4).s,
+           n_fix(b->c2c_j / div * 1e3, 4).s);
+    }
 }
 
 static int present(const tlpu_report *r, int p) { return phase_ptr(r, p)->tokens > 0; }
@@ -1226,6 +1238,22 @@ static void jw_phase(jw *w, const char *key, const tlpu_report_phase *ph)
     jw_num(w, "fp16_system", ph->fp16_system_pj);
     jw_num(w, "int8_system", ph->int8_system_pj);
     jw_close(w, '}');
+    if (ph->has_e2e) {
+        const tlpu_report_board *b = &ph->e2e;
+        jw_open(w, "end_to_end", '{');
+        jw_num(w, "total_s", b->total_s);
+        jw_num(w, "per_token_s", ph->tokens ? b->total_s / ph->tokens : NAN);
+        jw_num(w, "link_s", b->link_s);
+        jw_num(w, "firmware_s", b->fw_s);
+        jw_num(w, "dram_s", b->dram_s);
+        jw_num(w, "core_s", b->core_s);
+        jw_num(w, "c2c_s", b->c2c_s);
+        jw_num(w, "link_j", b->link_j);
+        jw_num(w, "dram_j", b->dram_j);
+        jw_num(w, "c2c_j", b->c2c_j);
+        jw_close(w, '}');
+    } else
+        jw_null(w, "end_to_end");
     jw_close(w, '}');
 }
 
@@ -2096,7 +2124,29 @@ static void html_phase(FILE *f, const tlpu_report *r, int p)
     card(f, "cycles", n_u64(ph->cycles).s);
     card(f, "ternary MACs", n_u64(ph->macs).s);
     card(f, "energy", n_energy(ph->energy.total).s);
+    if (ph->has_e2e) {
+        const double div = p == 0 ? 1.0 : (double)ph->tokens;
+        snprintf(t, sizeof t, "%s ms", n_fix(ph->e2e.total_s / div * 1e3, 3).s);
+        card(f, p == 0 ? "time to first token (board)" : "time per token (board)", t);
+    }
     fputs("</div>\n", f);
+    if (ph->has_e2e) {
+        const tlpu_report_board *b = &ph->e2e;
+        const double div = p == 0 ? 1.0 : (double)ph->tokens;
+        x_el(f, "p", NULL, p == 0 ? "End to end on the board, weights resident: the time to the "
+                                   "first token, split as the board spends it (ms, mJ)."
+                                 : "End to end on the board, weights resident: the time per "
+                                   "generated token, split as the board spends it (ms, mJ).");
+        fputs("<table>\n", f);
+        thead(f, "rrrrrrrrr", "total ms", "link", "firmware", "memory", "core", "chip links",
+              "link mJ", "memory mJ", "chip links mJ");
+        const double v[9] = {b->total_s, b->link_s, b->fw_s,   b->dram_s, b->core_s,
+                             b->c2c_s,   b->link_j, b->dram_j, b->c2c_j};
+        fputs("<tr>", f);
+        for (int i = 0; i < 9; i++)
+            tdn(f, n_fix(v[i] / div * 1e3, i < 6 ? 3 : 4).s);
+        fputs("</tr>\n</tbody>\n</table>\n", f);
+    }
 
     int n = 0, nsim = 0;
     for (uint32_t i = 0; i < r->nlayers; i++)

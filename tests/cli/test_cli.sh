@@ -131,7 +131,8 @@ expect 2 "--simulate: 'attn' names no layer" -- sim --model "$tmp/tiny.json" --d
 expect 0 'mlp +sim:variant=small +[0-9,]+ +[0-9,]+ +equal +exact +agree' -- sim --model "$tmp/tiny.json" --device sim:variant=small --prefill 5 --decode 3 --json "$tmp/tiny.out.json" --html "$tmp/tiny.out.html"
 # on sc: the report adds the board's time of each simulated call, in every format
 expect 0 'mlp( +[0-9.]+){9}$' -- sim --model "$tmp/tiny.json" --device sc:variant=small,link=usb2 --prefill 5 --decode 3 --json "$tmp/tinysc.json" --html "$tmp/tinysc.html"
-if grep -q '"firmware_s"' "$tmp/tinysc.json" && grep -q 'board \xC2\xB5s\|board µs' "$tmp/tinysc.html"; then
+if grep -q '"firmware_s"' "$tmp/tinysc.json" && grep -q 'board \xC2\xB5s\|board µs' "$tmp/tinysc.html" &&
+   grep -q '"per_token_s"' "$tmp/tinysc.json" && grep -q 'time to first token (board)' "$tmp/tinysc.html"; then
   pass=$((pass + 1))
 else
   echo "FAIL: the sc: report files lack the board's time" >&2

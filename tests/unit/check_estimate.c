@@ -281,6 +281,42 @@ START_TEST(test_lpu_net)
 }
 END_TEST
 
+/* end to end on the board: each layer's resident call, count x runs times */
+START_TEST(test_end_to_end)
+{
+    tlpu_net net = small_net();
+    tlpu_est_opts o;
+    tlpu_est_opts_init(&o);
+    o.prefill = 3;
+    o.decode = 5;
+    static tlpu_report r;
+    ck_assert_int_eq(tlpu_estimate_net(&net, &o, NULL, &r, NULL), TLPU_OK);
+    ck_assert(!r.prefill.has_e2e && !r.decode.has_e2e);
+    double want[2] = {0, 0}, want_link[2] = {0, 0};
+    for (uint32_t i = 0; i < r.nlayers; i++) {
+        tlpu_report_layer *L = &r.layer[i];
+        L->has_resident = 1;
+        L->resident.link_s = 1e-4 * (i + 1);
+        L->resident.core_s = 3e-6 * (i + 2);
+        L->resident.total_s = L->resident.link_s + L->resident.core_s;
+        L->resident.dram_j = 1e-5;
+        int dec = !strcmp(L->phase, "decode");
+        want[dec] += (double)L->count * (dec ? 5 : 1) * L->resident.total_s;
+        want_link[dec] += (double)L->count * (dec ? 5 : 1) * L->resident.link_s;
+    }
+    ck_assert_int_eq(tlpu_estimate_totals(&net, &o, NULL, &r), TLPU_OK);
+    ck_assert(r.prefill.has_e2e && r.decode.has_e2e);
+    ck_assert(fabs(r.prefill.e2e.total_s - want[0]) <= 1e-15);
+    ck_assert(fabs(r.decode.e2e.total_s - want[1]) <= 1e-15);
+    ck_assert(fabs(r.decode.e2e.link_s - want_link[1]) <= 1e-15);
+    ck_assert(fabs(r.decode.e2e.total_s - r.decode.e2e.link_s - r.decode.e2e.core_s) <= 1e-15);
+    /* one decode layer without a resident call: no end-to-end figure for decode */
+    r.layer[r.nlayers - 1].has_resident = 0;
+    ck_assert_int_eq(tlpu_estimate_totals(&net, &o, NULL, &r), TLPU_OK);
+    ck_assert(r.prefill.has_e2e && !r.decode.has_e2e);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("estimate");
@@ -291,6 +327,7 @@ int main(void)
     tcase_add_test(tc, test_hw_set);
     tcase_add_loop_test(tc, test_lpu_layer, 0, 2);
     tcase_add_test(tc, test_lpu_net);
+    tcase_add_test(tc, test_end_to_end);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

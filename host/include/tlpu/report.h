@@ -25,6 +25,13 @@ extern "C" {
 
 #define TLPU_REPORT_MAX_LAYERS 64
 
+/* A stretch of the board's time on a device that models it (sc:), split as
+ * tlpu_dev_time is: total = link + firmware + memory + core + chip links. */
+typedef struct tlpu_report_board {
+    double total_s, link_s, fw_s, dram_s, core_s, c2c_s;
+    double link_j, dram_j, c2c_j;
+} tlpu_report_board;
+
 /* One BitLinear shape of the model in one phase (prefill: M = P tokens at
  * once; decode: M = 1, once per generated token). Numbers are per instance. */
 typedef struct tlpu_report_layer {
@@ -60,6 +67,10 @@ typedef struct tlpu_report_layer {
     uint32_t chips_used;
     uint64_t mc_ps, c2c_bytes, chip_weight_bytes;
     uint64_t sim_mc_ps;
+    /* one call with the weights already on the device (tlpu_dev_layer_run):
+     * what a deployed model pays per call, activations in, results out */
+    int has_resident;
+    tlpu_report_board resident;
 } tlpu_report_layer;
 
 /* Totals of one phase over the whole model. */
@@ -76,6 +87,11 @@ typedef struct tlpu_report_phase {
     /* the same matmuls on MAC arrays: arithmetic only, and with memory */
     double fp16_arith_pj, int8_arith_pj, tlpu_arith_pj;
     double fp16_system_pj, int8_system_pj;
+    /* end to end on the board (when every layer of the phase has a resident
+     * call): each one count x runs times; prefill: the time to the first
+     * token; decode: divide by tokens for the time per generated token */
+    int has_e2e;
+    tlpu_report_board e2e;
 } tlpu_report_phase;
 
 /* An LPU system's scaling study (tlpu_estimate_scaling): decode, one row
