@@ -10,6 +10,11 @@
  * over sim: wall, minus one), and the board time sc: simulates with its
  * split. Both must give the same core cycles.
  *
+ * Then LPU systems (sc:chips=N, ring of serdes links, 64 MiB SRAM per chip):
+ * the same layers resident and split over N = 1, 4 and 16 chips of the
+ * functional core (and 1 and 4 Verilated ones): wall time per run (median),
+ * the chips' simulated cycles per wall-second, and the simulated schedule.
+ *
  *   build/bench/sc [--pairs N]
  */
 #include <stdio.h>
@@ -164,5 +169,71 @@ int main(int argc, char **argv)
                resident_us[si]);
     tlpu_close(sc);
     tlpu_close(sim);
+
+    /* LPU systems: how fast the platform simulates N chips */
+    printf("\n| system | shape | wall ms per run | chips' Mcycles/s | schedule us | "
+           "wall per run vs 1 chip |\n|---|---|---|---|---|---|\n");
+    static const struct {
+        uint32_t chips;
+        const char *core;
+    } sys[] = {{1, "model"}, {4, "model"}, {16, "model"}, {1, "rtl"}, {4, "rtl"}};
+    static const size_t lpu_shapes[] = {1, 2, 3};
+    double base[2][4] = {{0}};
+    for (size_t yi = 0; yi < sizeof sys / sizeof sys[0]; yi++) {
+        char uri[96];
+        snprintf(uri, sizeof uri, "sc:chips=%u,core=%s,sram=64M", sys[yi].chips, sys[yi].core);
+        tlpu_dev *d = NULL;
+        if (tlpu_open(uri, &d) != TLPU_OK)
+            die(uri);
+        for (size_t li = 0; li < sizeof lpu_shapes / sizeof lpu_shapes[0]; li++) {
+            const shape *sh = &k_shapes[lpu_shapes[li]];
+            size_t rb = tlpu_packed_row_bytes(TLPU_FMT_PACK3, sh->k);
+            int8_t *x = malloc((size_t)sh->m * sh->k), *w = malloc((size_t)sh->n * sh->k);
+            uint8_t *wp = malloc(sh->n * rb);
+            int32_t *y = malloc((size_t)sh->m * sh->n * 4);
+            if (!x || !w || !wp || !y)
+                die("out of memory");
+            tlpu_rng r = tlpu_rng_seed(li + 7);
+            for (size_t i = 0; i < (size_t)sh->m * sh->k; i++)
+                x[i] = (int8_t)tlpu_rng_next(&r);
+            for (size_t i = 0; i < (size_t)sh->n * sh->k; i++)
+                w[i] = (int8_t)((int)(tlpu_rng_next(&r) % 3) - 1);
+            for (size_t i = 0; i < sh->n; i++)
+                tlpu_pack3(w + i * sh->k, sh->k, wp + i * rb, rb);
+            tlpu_dev_layer *L = NULL;
+            if (tlpu_dev_layer_load(d, sh->m, sh->k, sh->n, TLPU_FMT_PACK3, wp, NULL, &L) !=
+                TLPU_OK)
+                die("loading a layer on the chips");
+            double wt[15];
+            tlpu_bitlinear_stats st;
+            tlpu_dev_time t0, t1;
+            for (int p = 0; p < pairs; p++) {
+                tlpu_get_time(d, &t0);
+                double a0 = now();
+                if (tlpu_dev_layer_run(L, x, y, NULL, 0, NULL, &st) != TLPU_OK)
+                    die("a multi-chip run");
+                wt[p] = now() - a0;
+                tlpu_get_time(d, &t1);
+            }
+            tlpu_dev_layer_free(L);
+            qsort(wt, (size_t)pairs, sizeof *wt, cmp);
+            double m = wt[pairs / 2];
+            int rtl = !strcmp(sys[yi].core, "rtl");
+            if (sys[yi].chips == 1)
+                base[rtl][li] = m;
+            printf("| %u chip%s, %s cores | %s | %.3f | %.1f | %.1f | %.2fx |\n", sys[yi].chips,
+                   sys[yi].chips == 1 ? "" : "s",
+                   sys[yi].core, sh->name, 1e3 * m, 1e-6 * (double)st.cycles / m,
+                   1e-6 * (double)(t1.mc_ps - t0.mc_ps), m / base[rtl][li]);
+            fflush(stdout);
+            free(x);
+            free(w);
+            free(wp);
+            free(y);
+        }
+        tlpu_close(d);
+    }
+    printf("\n(the wall time of a run includes the driver and every packet: activations "
+           "in, MC_RUN, results out; medians of %d runs)\n", pairs);
     return 0;
 }
