@@ -24,9 +24,11 @@ int tlpu_dram_init(tlpu_dram *d, uint64_t bytes, uint32_t beat, uint32_t width,
                    double stall_prob, uint64_t seed)
 {
     memset(d, 0, sizeof *d);
-    d->mem = calloc(1, (size_t)bytes);
-    if (!d->mem)
-        return -1;
+    if (bytes) {
+        d->mem = calloc(1, (size_t)bytes);
+        if (!d->mem)
+            return -1;
+    }
     d->bytes = bytes;
     d->beat = beat;
     d->interval = (beat + width - 1) / width;
@@ -66,10 +68,17 @@ const tlpu_dram_out *tlpu_dram_drive(tlpu_dram *d, uint64_t cycle)
     if (d->rq_count) {
         const tlpu_dram_req *r = &d->rq[d->rq_head];
         uint64_t t = r->first_cycle > d->rd_next ? r->first_cycle : d->rd_next;
-        if (keep_rvalid || (cycle >= t && !stalled(d))) {
+        if (keep_rvalid) {
+            o->rdata_valid = true; /* the same beat, the same bytes */
+        } else if (cycle >= t && !stalled(d)) {
             o->rdata_valid = true;
-            uint64_t a = r->addr + (uint64_t)r->done * d->beat;
-            memcpy(o->rdata, d->mem + a, d->beat); /* checked when accepted */
+            uint64_t a = r->addr + (uint64_t)r->done * d->beat; /* checked when accepted */
+            if (!d->mem) {
+                if (d->ext_read(d->ext, a, o->rdata, d->beat) != 0)
+                    fault(d, cycle, "the memory failed a %u-byte read at 0x%llx", d->beat,
+                          (unsigned long long)a);
+            } else
+                memcpy(o->rdata, d->mem + a, d->beat);
         }
     }
     o->wdata_ready = d->wq_count && cycle >= d->wr_next && !stalled(d);
@@ -138,7 +147,13 @@ void tlpu_dram_observe(tlpu_dram *d, uint64_t cycle, const tlpu_dram_in *in)
     }
     if (in->wdata_valid && o->wdata_ready) {
         tlpu_dram_req *w = &d->wq[d->wq_head];
-        memcpy(d->mem + w->addr + (uint64_t)w->done * d->beat, in->wdata, d->beat);
+        const uint64_t a = w->addr + (uint64_t)w->done * d->beat;
+        if (!d->mem) {
+            if (d->ext_write(d->ext, a, in->wdata, d->beat) != 0)
+                fault(d, cycle, "the memory failed a %u-byte write at 0x%llx", d->beat,
+                      (unsigned long long)a);
+        } else
+            memcpy(d->mem + a, in->wdata, d->beat);
         d->wr_beats++;
         d->wr_next = cycle + d->interval;
         if (++w->done == w->beats) {

@@ -65,7 +65,12 @@ typedef struct tlpu_dram_in {
 } tlpu_dram_in;
 
 typedef struct tlpu_dram {
-    uint8_t *mem;
+    uint8_t *mem;         /* NULL when the storage is outside (ext) */
+    /* external storage (tlpu_sim_mem_if): a read beat is fetched when it is
+     * first offered, a write beat stored when accepted */
+    void *ext;
+    int (*ext_read)(void *ctx, uint64_t addr, void *data, uint32_t n);
+    int (*ext_write)(void *ctx, uint64_t addr, const void *data, uint32_t n);
     uint64_t bytes;
     uint32_t beat;        /* bytes per beat (the port width) */
     uint32_t interval;    /* cycles per beat: ceil(beat / width) */
@@ -92,7 +97,8 @@ typedef struct tlpu_dram {
 } tlpu_dram;
 
 /* Returns 0, or -1 when the memory cannot be allocated. Arguments are checked
- * by the harness. */
+ * by the harness. With ext_read and ext_write set (after init, before use)
+ * pass bytes = 0 to allocate nothing: the size is then set by the caller. */
 int tlpu_dram_init(tlpu_dram *d, uint64_t bytes, uint32_t beat, uint32_t width,
                    uint32_t latency, uint32_t max_burst, uint32_t max_outstanding,
                    double stall_prob, uint64_t seed);

@@ -223,12 +223,23 @@ tlpu_status tlpu_sim_create(const tlpu_sim_config *cfg, tlpu_sim **out) {
     tlpu_sim *s = new (std::nothrow) tlpu_sim;
     if (!s) return TLPU_ERR_NOMEM;
     s->core.reset(v->make());
-    if (tlpu_dram_init(&s->dram, cfg->dram_bytes, beat, cfg->dram_width, cfg->dram_latency,
-                       TLPU_DEFAULT_BURST_BEATS, cfg->dram_outstanding, cfg->stall_prob,
-                       cfg->seed) != 0) {
+    const bool ext = cfg->mem_if && cfg->mem_if->read && cfg->mem_if->write;
+    if (cfg->mem_if && !ext) {
+        delete s;
+        return arg_error("mem_if needs both a read and a write call");
+    }
+    if (tlpu_dram_init(&s->dram, ext ? 0 : cfg->dram_bytes, beat, cfg->dram_width,
+                       cfg->dram_latency, TLPU_DEFAULT_BURST_BEATS, cfg->dram_outstanding,
+                       cfg->stall_prob, cfg->seed) != 0) {
         delete s;
         g_last_error = "cannot allocate the DRAM model";
         return TLPU_ERR_NOMEM;
+    }
+    if (ext) {
+        s->dram.bytes = cfg->dram_bytes;
+        s->dram.ext = cfg->mem_if->ctx;
+        s->dram.ext_read = cfg->mem_if->read;
+        s->dram.ext_write = cfg->mem_if->write;
     }
     if (cfg->trace_path) {
         s->core->trace_open(cfg->trace_path);
@@ -285,14 +296,34 @@ static bool range_ok(const tlpu_sim *sim, uint64_t addr, size_t n) {
 tlpu_status tlpu_sim_mem_write(tlpu_sim *sim, uint64_t addr, const void *data, size_t n) {
     if (!sim || (!data && n)) return TLPU_ERR_INVALID_ARG;
     if (!range_ok(sim, addr, n)) return TLPU_ERR_RANGE;
-    if (n) std::memcpy(sim->dram.mem + addr, data, n);
+    if (!n) return TLPU_OK;
+    if (!sim->dram.mem) {  // the storage is outside: in pieces its calls can take
+        const auto *p = static_cast<const uint8_t *>(data);
+        for (size_t off = 0; off < n; off += 1u << 30) {
+            const size_t k = n - off < (1u << 30) ? n - off : (1u << 30);
+            if (sim->dram.ext_write(sim->dram.ext, addr + off, p + off, (uint32_t)k))
+                return TLPU_ERR_DEVICE;
+        }
+        return TLPU_OK;
+    }
+    std::memcpy(sim->dram.mem + addr, data, n);
     return TLPU_OK;
 }
 
 tlpu_status tlpu_sim_mem_read(tlpu_sim *sim, uint64_t addr, void *data, size_t n) {
     if (!sim || (!data && n)) return TLPU_ERR_INVALID_ARG;
     if (!range_ok(sim, addr, n)) return TLPU_ERR_RANGE;
-    if (n) std::memcpy(data, sim->dram.mem + addr, n);
+    if (!n) return TLPU_OK;
+    if (!sim->dram.mem) {
+        auto *p = static_cast<uint8_t *>(data);
+        for (size_t off = 0; off < n; off += 1u << 30) {
+            const size_t k = n - off < (1u << 30) ? n - off : (1u << 30);
+            if (sim->dram.ext_read(sim->dram.ext, addr + off, p + off, (uint32_t)k))
+                return TLPU_ERR_DEVICE;
+        }
+        return TLPU_OK;
+    }
+    std::memcpy(data, sim->dram.mem + addr, n);
     return TLPU_OK;
 }
 

@@ -162,6 +162,28 @@ START_TEST(test_dram_formula)
     uint8_t back[sizeof buf];
     ck_assert_int_eq(tlpu_mem_read(d, 0x10000, back, sizeof back), TLPU_OK);
     ck_assert_mem_eq(buf, back, sizeof buf);
+
+    /* the core's own memory port: every beat a TLM transaction on the DRAM
+     * model, counted in its bytes and energy with the firmware's DMA */
+    test_bl c;
+    test_bl_make(&c, 3, 300, 50, TLPU_FMT_PACK3, 31);
+    tlpu_dev_layer *L = NULL;
+    ck_assert_int_eq(tlpu_dev_layer_load(d, 3, 300, 50, TLPU_FMT_PACK3, c.wp, NULL, &L), TLPU_OK);
+    tlpu_dev_info in;
+    tlpu_get_info(d, &in);
+    a = time_of(d);
+    tlpu_bitlinear_stats st;
+    ck_assert_int_eq(tlpu_dev_layer_run(L, c.x, c.y, NULL, 0, NULL, &st), TLPU_OK);
+    b = time_of(d);
+    ck_assert_mem_eq(c.y, c.ref, sizeof(int32_t) * 3 * 50);
+    const uint64_t dma = 3ull * tlpu_act_stride(&in.hw, 300) + 3ull * tlpu_out_stride(&in.hw, 50);
+    const uint64_t port = st.counters[TLPU_CNTI_DRAM_RD_BYTES] + st.counters[TLPU_CNTI_DRAM_WR_BYTES];
+    ck_assert_uint_gt(port, 0);
+    ck_assert_uint_eq(b.dram_bytes - a.dram_bytes, dma + port);
+    near(b.dram_j - a.dram_j, (double)(dma + port) * 8 * m->pj_per_bit * 1e-12, 1e-18,
+         "DRAM energy with the core's own traffic");
+    tlpu_dev_layer_free(L);
+    test_bl_free(&c);
     tlpu_close(d);
 }
 END_TEST

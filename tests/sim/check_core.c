@@ -4,7 +4,8 @@
  * CSRs, every error code, instruction latencies against the timing model,
  * random BitLinear shapes bit-exact against the C reference with and without
  * random memory stalls, soft reset in the middle of a run, memory faults,
- * waveform traces and argument checks.
+ * waveform traces and argument checks; the DRAM's bytes outside the harness
+ * (tlpu_sim_mem_if, what the SystemC platform's TLM memory uses).
  */
 #include <check.h>
 #include <stdio.h>
@@ -462,6 +463,102 @@ static void random_shapes(const char *variant, int count, uint32_t maxm, uint32_
     }
 }
 
+/* ---- the DRAM's storage outside the harness --------------------------------- */
+
+typedef struct ext_mem {
+    uint8_t *bytes;
+    uint64_t size;
+    uint64_t reads, writes, read_bytes, write_bytes;
+    int fail_reads; /* > 0: that many more reads succeed, then one fails */
+} ext_mem;
+
+static int ext_read(void *ctx, uint64_t a, void *d, uint32_t n)
+{
+    ext_mem *m = ctx;
+    if (a > m->size || n > m->size - a)
+        return -1;
+    if (m->fail_reads > 0 && --m->fail_reads == 0)
+        return -1;
+    memcpy(d, m->bytes + a, n);
+    m->reads++, m->read_bytes += n;
+    return 0;
+}
+
+static int ext_write(void *ctx, uint64_t a, const void *d, uint32_t n)
+{
+    ext_mem *m = ctx;
+    if (a > m->size || n > m->size - a)
+        return -1;
+    memcpy(m->bytes + a, d, n);
+    m->writes++, m->write_bytes += n;
+    return 0;
+}
+
+/* the same jobs on a harness with its own DRAM and on one whose DRAM is
+ * outside: the same bits, cycles and counters, and every beat the core
+ * moved went through the calls once */
+START_TEST(test_external_memory)
+{
+    tlpu_rng r = tlpu_rng_seed(77);
+    for (int i = 0; i < 6; i++) {
+        core_job j = random_job(&r, 20, 500, 60);
+        j.latency = 1 + (uint32_t)(tlpu_rng_next(&r) % 40);
+        j.zero_frac = 0.3;
+        ext_mem m = {calloc(1, 16u << 20), 16u << 20, 0, 0, 0, 0, 0};
+        ck_assert_ptr_nonnull(m.bytes);
+        tlpu_sim_mem_if mif = {&m, ext_read, ext_write};
+        tlpu_sim_config c;
+        tlpu_sim_config_init(&c);
+        c.variant = "small";
+        c.dram_bytes = 16u << 20;
+        c.dram_latency = j.latency;
+        c.mem_if = &mif;
+        tlpu_sim *e = NULL;
+        ck_assert_int_eq(tlpu_sim_create(&c, &e), TLPU_OK);
+        tlpu_sim *s = make("small", j.latency, 0.0, 1);
+        core_result a, b;
+        ck_assert_int_eq(core_run_bitlinear(s, &j, &a), 0);
+        uint64_t rd0 = m.read_bytes, wr0 = m.write_bytes, rds0 = m.reads, wrs0 = m.writes;
+        uint64_t beats_rd0, beats_wr0;
+        tlpu_sim_dram_beats(e, &beats_rd0, &beats_wr0);
+        ck_assert_int_eq(core_run_bitlinear(e, &j, &b), 0);
+        ck_assert_int_eq(b.status, TLPU_OK);
+        ck_assert_uint_eq(b.mismatches, 0);
+        ck_assert_mem_eq(a.counters, b.counters, sizeof a.counters);
+        /* the port's beats: each through the calls exactly once (the back-door
+         * loads and reads of the job are larger single calls) */
+        uint64_t beats_rd, beats_wr;
+        tlpu_sim_dram_beats(e, &beats_rd, &beats_wr);
+        ck_assert_uint_eq(b.counters[TLPU_CNTI_DRAM_RD_BYTES], 16 * (beats_rd - beats_rd0));
+        ck_assert_uint_eq(b.counters[TLPU_CNTI_DRAM_WR_BYTES], 16 * (beats_wr - beats_wr0));
+        ck_assert_uint_ge(m.reads - rds0, beats_rd - beats_rd0);
+        ck_assert_uint_ge(m.read_bytes - rd0, b.counters[TLPU_CNTI_DRAM_RD_BYTES]);
+        ck_assert_uint_ge(m.writes - wrs0, beats_wr - beats_wr0);
+        ck_assert_uint_ge(m.write_bytes - wr0, b.counters[TLPU_CNTI_DRAM_WR_BYTES]);
+        /* a failing read is a memory-port fault, named */
+        if (i == 5) {
+            m.fail_reads = 3;
+            core_result f;
+            core_run_bitlinear(e, &j, &f);
+            ck_assert_int_ne(f.status, TLPU_OK);
+            ck_assert_ptr_nonnull(tlpu_sim_fault(e));
+            ck_assert_ptr_nonnull(strstr(tlpu_sim_fault(e), "the memory failed a 16-byte read"));
+        }
+        tlpu_sim_destroy(s);
+        tlpu_sim_destroy(e);
+        free(m.bytes);
+    }
+    /* a half-given interface is refused */
+    tlpu_sim_mem_if half = {NULL, ext_read, NULL};
+    tlpu_sim_config c;
+    tlpu_sim_config_init(&c);
+    c.mem_if = &half;
+    tlpu_sim *x = NULL;
+    ck_assert_int_eq(tlpu_sim_create(&c, &x), TLPU_ERR_INVALID_ARG);
+    ck_assert_ptr_nonnull(strstr(tlpu_sim_last_error(), "mem_if"));
+}
+END_TEST
+
 START_TEST(test_random_small)
 {
     random_shapes("small", 150, 40, 700, 40, 0.0, 101);
@@ -712,6 +809,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_faults_and_timeouts);
     tcase_add_test(tc, test_bad_config);
     tcase_add_test(tc, test_trace);
+    tcase_add_test(tc, test_external_memory);
     suite_add_tcase(s, tc);
     tc = tcase_create("timing");
     tcase_set_timeout(tc, 600);

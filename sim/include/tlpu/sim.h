@@ -32,6 +32,18 @@ extern "C" {
 
 typedef struct tlpu_sim tlpu_sim;
 
+/* The DRAM's storage outside the harness (the SystemC platform's TLM-2.0
+ * memory model). The DRAM model then moves every beat through it - a read
+ * beat when it is first offered to the core, a write beat when the core's
+ * write is accepted - and tlpu_sim_mem_* use it too; the port's timing stays
+ * the harness's (latency, width). Each call returns 0, or nonzero for a
+ * failed access (a memory-port fault). */
+typedef struct tlpu_sim_mem_if {
+    void *ctx;
+    int (*read)(void *ctx, uint64_t addr, void *data, uint32_t n);
+    int (*write)(void *ctx, uint64_t addr, const void *data, uint32_t n);
+} tlpu_sim_mem_if;
+
 typedef struct tlpu_sim_config {
     const char *variant;       /* "default", "small" or "large" */
     uint64_t dram_bytes;       /* device DRAM size: multiple of 16, 4 KiB .. 4 GiB */
@@ -41,6 +53,7 @@ typedef struct tlpu_sim_config {
     double stall_prob;         /* per-cycle probability each DRAM handshake stalls [0, 0.95] */
     uint64_t seed;             /* for the stalls */
     const char *trace_path;    /* FST waveform file, or NULL for none */
+    const tlpu_sim_mem_if *mem_if; /* NULL: the harness keeps the DRAM's bytes */
 } tlpu_sim_config;
 
 /* The build parameters of a core, as its CSRs report them. */

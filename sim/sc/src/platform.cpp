@@ -75,6 +75,81 @@ sc_time ps(uint64_t v)
     return sc_time((double)v, SC_PS);
 }
 
+// A memory's bytes - the board's DRAM, or an LPU chip's SRAM when its core
+// is Verilated - behind a TLM-2.0 target socket for the core's memory port:
+// every beat the Verilated core reads or writes is one transaction, counted
+// for the memory's energy. The port's timing is the cycle-level harness's,
+// with the latency and width derived from this memory's configuration
+// (tlpu_sc_create); each transaction's delay is annotated with its beat's
+// transfer time.
+struct Store : sc_module {
+    tlm_utils::simple_target_socket<Store> port;
+    uint8_t *bytes;
+    uint64_t size;
+    double bytes_per_s;
+    Acct *acct;
+    uint64_t port_bytes = 0;
+
+    Store(sc_module_name n, uint8_t *b, uint64_t sz, double bw, Acct *a)
+        : sc_module(n), port("port"), bytes(b), size(sz), bytes_per_s(bw), acct(a)
+    {
+        port.register_b_transport(this, &Store::access);
+    }
+
+    bool in(uint64_t a, uint64_t n) const { return n <= size && a <= size - n; }
+
+    void access(tlm::tlm_generic_payload &p, sc_time &delay)
+    {
+        const uint64_t a = p.get_address();
+        const unsigned n = p.get_data_length();
+        if (!in(a, n)) {
+            p.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
+            return;
+        }
+        if (p.is_read())
+            std::memcpy(p.get_data_ptr(), bytes + a, n);
+        else
+            std::memcpy(bytes + a, p.get_data_ptr(), n);
+        port_bytes += n;
+        acct->dram_bytes += n; // the memory's energy: every byte the port moved
+        delay += sc_time((double)n / bytes_per_s, SC_SEC);
+        p.set_response_status(tlm::TLM_OK_RESPONSE);
+    }
+};
+
+// The Verilated core's memory port into a Store: the harness's DRAM model
+// calls these for every beat (tlpu_sim_mem_if); they are TLM transactions
+// on the core's initiator socket. Made before the core (the harness needs
+// the calls when it is created), pointed at its socket once that exists.
+struct Core;
+struct PortBridge {
+    tlm_utils::simple_initiator_socket<Core> *sock = nullptr;
+    Store *store = nullptr;
+
+    static int xfer(void *ctx, tlm::tlm_command cmd, uint64_t a, void *d, uint32_t n)
+    {
+        PortBridge *b = static_cast<PortBridge *>(ctx);
+        tlm::tlm_generic_payload p;
+        p.set_command(cmd);
+        p.set_address(a);
+        p.set_data_ptr(static_cast<unsigned char *>(d));
+        p.set_data_length(n);
+        p.set_streaming_width(n);
+        p.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
+        sc_time delay = SC_ZERO_TIME; // the cycle-level port keeps the time
+        (*b->sock)->b_transport(p, delay);
+        return p.is_response_ok() ? 0 : -1;
+    }
+    static int read(void *ctx, uint64_t a, void *d, uint32_t n)
+    {
+        return xfer(ctx, tlm::TLM_READ_COMMAND, a, d, n);
+    }
+    static int write(void *ctx, uint64_t a, const void *d, uint32_t n)
+    {
+        return xfer(ctx, tlm::TLM_WRITE_COMMAND, a, const_cast<void *>(d), n);
+    }
+};
+
 // A core: the Verilated RTL (tlpu_sim) or the functional model (tlpu_model).
 //
 // Its CSR port steps a Verilated core up to the access's time first. While
@@ -96,10 +171,17 @@ struct Core : sc_module {
     static constexpr int64_t kChunk = 1024;
     // the CSR socket of a chip other than chip 0: no firmware drives it
     tlm_utils::simple_initiator_socket<Core> *tie = nullptr;
+    // a Verilated core's memory port (to its Store), and the Store itself for
+    // back-door access (the firmware's DMA, the chip-to-chip links)
+    tlm_utils::simple_initiator_socket<Core> *mem_i = nullptr;
+    Store *store = nullptr;
+    Acct *acct = nullptr; // the functional core's memory traffic (its programs' counters)
 
     Core(sc_module_name n, tlpu_sim *s, tlpu_model *m, sc_time p, bool tied)
         : sc_module(n), sim(s), model(m), csr("csr"), period(p)
     {
+        if (sim)
+            mem_i = new tlm_utils::simple_initiator_socket<Core>("mem_i");
         if (sim)
             cycle0 = (int64_t)tlpu_sim_cycle(sim);
         csr.register_b_transport(this, &Core::access);
@@ -156,10 +238,22 @@ struct Core : sc_module {
     }
     tlpu_status mem_rd(uint64_t a, void *d, size_t n)
     {
+        if (store) {
+            if (!store->in(a, n))
+                return TLPU_ERR_RANGE;
+            std::memcpy(d, store->bytes + a, n);
+            return TLPU_OK;
+        }
         return sim ? tlpu_sim_mem_read(sim, a, d, n) : tlpu_model_mem_read(model, a, d, n);
     }
     tlpu_status mem_wr(uint64_t a, const void *d, size_t n)
     {
+        if (store) {
+            if (!store->in(a, n))
+                return TLPU_ERR_RANGE;
+            std::memcpy(store->bytes + a, d, n);
+            return TLPU_OK;
+        }
         return sim ? tlpu_sim_mem_write(sim, a, d, n) : tlpu_model_mem_write(model, a, d, n);
     }
     const char *fault() const
@@ -170,12 +264,17 @@ struct Core : sc_module {
         tlpu_model_fault(model, &m);
         return m;
     }
-    uint64_t cycles_counter()
+    uint64_t counter(unsigned i)
     {
         uint32_t lo = 0, hi = 0;
-        csr_rd(TLPU_CSR_COUNTER_BASE + 8u * TLPU_CNTI_CYCLES, &lo);
-        csr_rd(TLPU_CSR_COUNTER_BASE + 8u * TLPU_CNTI_CYCLES + 4u, &hi);
+        csr_rd(TLPU_CSR_COUNTER_BASE + 8u * i, &lo);
+        csr_rd(TLPU_CSR_COUNTER_BASE + 8u * i + 4u, &hi);
         return ((uint64_t)hi << 32) | lo;
+    }
+    uint64_t cycles_counter() { return counter(TLPU_CNTI_CYCLES); }
+    uint64_t mem_counter()
+    {
+        return counter(TLPU_CNTI_DRAM_RD_BYTES) + counter(TLPU_CNTI_DRAM_WR_BYTES);
     }
     tlpu_status counters(uint64_t out[TLPU_NUM_COUNTERS])
     {
@@ -214,7 +313,10 @@ struct Core : sc_module {
             std::memcpy(&v, p.get_data_ptr(), 4);
             const bool start = addr == TLPU_CSR_CTRL && (v & 1u);
             const uint64_t c0 = model && start ? cycles_counter() : 0;
+            const uint64_t m0 = model && start ? mem_counter() : 0;
             st = csr_wr(addr, v);
+            if (model && start && acct)
+                acct->dram_bytes += mem_counter() - m0;
             if (model && addr == TLPU_CSR_CTRL && (v & 2u))
                 busy_until = t; /* a soft reset ends the program */
             if (model && start && st == TLPU_OK) {
@@ -489,8 +591,11 @@ struct System {
                 if (cores[c]->counters(k) == TLPU_OK) {
                     for (unsigned i = 0; i < TLPU_NUM_COUNTERS; i++)
                         sum[i] += k[i];
-                    // the core's own memory traffic (its SRAM's energy)
-                    acct->dram_bytes += k[TLPU_CNTI_DRAM_RD_BYTES] + k[TLPU_CNTI_DRAM_WR_BYTES];
+                    // a functional core's own memory traffic (its SRAM's energy; a
+                    // Verilated core's beats went through its Store)
+                    if (!cores[c]->store)
+                        acct->dram_bytes +=
+                            k[TLPU_CNTI_DRAM_RD_BYTES] + k[TLPU_CNTI_DRAM_WR_BYTES];
                 }
                 cores[c]->resync();
             }
@@ -683,7 +788,8 @@ struct tlpu_sc {
     Memory *mem = nullptr;
     Firmware *fw = nullptr;
     double t0 = 0;
-    uint64_t beats0 = 0; // the board core's DRAM beats at the start
+    std::vector<PortBridge *> bridges; // Verilated cores' memory ports
+    std::vector<uint8_t *> mems;       // and their memories' bytes
 };
 
 extern "C" const char *tlpu_sc_last_error(void)
@@ -751,8 +857,23 @@ extern "C" tlpu_status tlpu_sc_create(const tlpu_sc_config *c, tlpu_sc **out)
     const bool rtl = !lpu || c->rtl_cores;
     for (uint32_t i = 0; i < ncores && st == TLPU_OK; i++) {
         if (rtl) {
+            /* its memory lives in a Store the platform owns, reached through TLM */
+            PortBridge *br = new (std::nothrow) PortBridge;
+            uint8_t *bytes = static_cast<uint8_t *>(calloc(1, (size_t)sc.dram_bytes));
+            if (br)
+                s->bridges.push_back(br);
+            if (bytes)
+                s->mems.push_back(bytes);
+            if (!br || !bytes) {
+                st = fail(TLPU_ERR_NOMEM, "sc: cannot allocate %llu bytes of memory",
+                          (unsigned long long)sc.dram_bytes);
+                break;
+            }
+            tlpu_sim_mem_if mif = {br, PortBridge::read, PortBridge::write};
+            sc.mem_if = &mif;
             tlpu_sim *sim = nullptr;
             st = tlpu_sim_create(&sc, &sim);
+            sc.mem_if = nullptr;
             if (st != TLPU_OK)
                 fail(st, "sc: %s", tlpu_sim_last_error());
             else
@@ -776,6 +897,10 @@ extern "C" tlpu_status tlpu_sc_create(const tlpu_sc_config *c, tlpu_sc **out)
             tlpu_sim_destroy(x);
         for (tlpu_model *x : s->models)
             tlpu_model_destroy(x);
+        for (PortBridge *b : s->bridges)
+            delete b;
+        for (uint8_t *b : s->mems)
+            free(b);
         delete s;
         return st;
     }
@@ -790,12 +915,20 @@ extern "C" tlpu_status tlpu_sc_create(const tlpu_sc_config *c, tlpu_sc **out)
     for (uint32_t i = 0; i < ncores; i++) {
         char nm[32];
         snprintf(nm, sizeof nm, "core%u", i);
-        s->cores.push_back(new Core(nm, rtl ? s->sims[i] : nullptr, rtl ? nullptr : s->models[i],
-                                    period, i > 0));
+        Core *core = new Core(nm, rtl ? s->sims[i] : nullptr, rtl ? nullptr : s->models[i],
+                              period, i > 0);
+        core->acct = &s->acct;
+        if (rtl) {
+            snprintf(nm, sizeof nm, "%s%u", lpu ? "sram" : "dram", i);
+            core->store = new Store(nm, s->mems[i], sc.dram_bytes, memcfg.bytes_per_s, &s->acct);
+            core->mem_i->bind(core->store->port);
+            s->bridges[i]->sock = core->mem_i;
+            s->bridges[i]->store = core->store;
+        }
+        s->cores.push_back(core);
     }
     const uint32_t shift = 32; // chip c's memory at c * 4 GiB
-    s->mem = new Memory(lpu ? "sram" : "dram", s->cores, memcfg, lpu ? &s->mc : nullptr, shift,
-                        &s->acct);
+    s->mem = new Memory("dma", s->cores, memcfg, lpu ? &s->mc : nullptr, shift, &s->acct);
     s->fw = new Firmware("firmware", *c, &s->acct);
     if (lpu)
         s->fw->sys = s->sys = new System(s->mc, s->cores, sc.dram_bytes, &s->acct);
@@ -823,11 +956,6 @@ extern "C" tlpu_status tlpu_sc_create(const tlpu_sc_config *c, tlpu_sc **out)
     }
     s->acct = Acct(); // the boot's CSR reads took no simulated time
     s->t0 = sc_time_stamp().to_seconds();
-    if (!s->sims.empty() && !lpu) {
-        uint64_t rd = 0, wr = 0;
-        tlpu_sim_dram_beats(s->sims[0], &rd, &wr);
-        s->beats0 = rd + wr;
-    }
     *out = s;
     return TLPU_OK;
 }
@@ -842,6 +970,10 @@ extern "C" void tlpu_sc_destroy(tlpu_sc *s)
         tlpu_sim_destroy(x);
     for (tlpu_model *x : s->models)
         tlpu_model_destroy(x);
+    for (PortBridge *b : s->bridges)
+        delete b;
+    for (uint8_t *b : s->mems)
+        free(b);
     delete s;
     g_alive = false;
 }
@@ -885,12 +1017,7 @@ extern "C" void tlpu_sc_get_times(const tlpu_sc *s, tlpu_sc_times *t)
     t->c2c_s = a.c2c_s;
     t->total_s = sc_time_stamp().to_seconds() - s->t0;
     t->link_wire_bytes = a.wire;
-    t->dram_bytes = a.dram_bytes;
-    if (!lpu) { // the board core's own DRAM traffic
-        uint64_t rd = 0, wr = 0;
-        tlpu_sim_dram_beats(s->sims[0], &rd, &wr);
-        t->dram_bytes += (rd + wr - s->beats0) * TLPU_DEFAULT_BEAT_BYTES;
-    }
+    t->dram_bytes = a.dram_bytes; // the firmware's DMA and the cores' own traffic
     t->packets = a.packets;
     t->c2c_bytes = a.c2c_bytes;
     t->mc_runs = a.mc_runs;
