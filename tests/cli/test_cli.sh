@@ -208,6 +208,21 @@ expect 2 'does not fit 2 chips of 16777216 bytes of SRAM: .* at least [0-9]+ chi
 expect 0 'k_proj +4 +[0-9.]+ +[0-9.]+ +[0-9.]+ +([0-9.]+) +equal' -- sim --model bitnet-2b4t --device sc:chips=4,topology=full --simulate k_proj --prefill 4 --decode 1
 expect 2 "sc: dram= is for the board" -- info --device sc:chips=2,dram=lpddr5
 
+# GGUF model files (tests/data/models and models-b158, see their READMEs)
+data=$(cd "$(dirname "$0")/../data" && pwd)
+expect 0 'general\.architecture +str +"bitnet"$' -- gguf-info "$data/models/tiny-bitnet-tq2_0.gguf"
+expect 0 'tokenizer\.ggml\.tokens +arr\[str,384\] +\[384 items: "<unk>", "<s>", "</s>", "<0x00>", \.\.\.\]' -- gguf-info "$data/models/tiny-bitnet-tq1_0.gguf"
+expect 0 'blk\.0\.attn_q\.weight +tq2_0 +256 x 256 +224000 +234592 +16896$' -- gguf-info "$data/models/tiny-bitnet-tq2_0.gguf"
+expect 0 'blk\.0\.attn_q\.weight +i2_s +256 x 256 +231424 +245088 +16416$' -- gguf-info "$data/models-b158/tiny-b158-i2_s.gguf"
+expect 0 '"architecture": "bitnet-b1.58",' -- gguf-info "$data/models-b158/tiny-b158-i2_s.gguf" --json
+expect 2 "gguf-info: $tmp/none\.gguf: offset 0: cannot open: No such file" -- gguf-info "$tmp/none.gguf"
+head -c 5000 "$data/models/tiny-bitnet-tq2_0.gguf" >"$tmp/cut.gguf"
+expect 2 "gguf-info: $tmp/cut\.gguf: offset 4999: key 16 'tokenizer\.ggml\.tokens': truncated" -- gguf-info "$tmp/cut.gguf"
+head -c 300000 "$data/models/tiny-bitnet-tq2_0.gguf" >"$tmp/cut2.gguf"
+expect 2 "gguf-info: $tmp/cut2\.gguf: offset [0-9]+: tensor 9 'blk\.0\.ffn_gate\.weight': .* run past the end of the file" -- gguf-info "$tmp/cut2.gguf"
+expect 2 'gguf-info: FILE is required' -- gguf-info
+expect 2 "gguf-info: unknown option '--bogus'" -- gguf-info --bogus "$data/models/tiny-bitnet-f16.gguf"
+
 # emulated boards ($USBEMU is tlpu-usbemu): the usb: path from the shell
 # emu <exit code> <regex> tlpu-usbemu args...
 emu() {
