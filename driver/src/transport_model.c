@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * transport_model.c - the model: transport: the functional model of the core
- * (tlpu/model.h) with the firmware in this process. The same packets and the
+ * (tlpu/fcore.h) with the firmware in this process. The same packets and the
  * same firmware as sim:; the core behind the port executes each program at
  * once, with the same results and counters.
  */
@@ -11,52 +11,52 @@
 
 #include "driver_internal.h"
 #include "tlpu/fw.h"
-#include "tlpu/model.h"
+#include "tlpu/fcore.h"
 
 #define MODEL_MHZ 1000u /* nominal clock for device time, as in sim: */
 
 typedef struct model_dev {
-    tlpu_model *m;
-    tlpu_model_config cfg;
+    tlpu_fcore *m;
+    tlpu_fcore_config cfg;
     tlpu_fw fw;
 } model_dev;
 
 static int p_csr_read(void *ctx, uint32_t addr, uint32_t *v)
 {
     model_dev *d = ctx;
-    return tlpu_model_csr_read(d->m, addr, v) == TLPU_OK ? 0 : -1;
+    return tlpu_fcore_csr_read(d->m, addr, v) == TLPU_OK ? 0 : -1;
 }
 
 static int p_csr_write(void *ctx, uint32_t addr, uint32_t v)
 {
     model_dev *d = ctx;
-    return tlpu_model_csr_write(d->m, addr, v) == TLPU_OK ? 0 : -1;
+    return tlpu_fcore_csr_write(d->m, addr, v) == TLPU_OK ? 0 : -1;
 }
 
 static int p_mem_write(void *ctx, uint64_t addr, const void *src, uint32_t n)
 {
     model_dev *d = ctx;
-    return tlpu_model_mem_write(d->m, addr, src, n) == TLPU_OK ? 0 : -1;
+    return tlpu_fcore_mem_write(d->m, addr, src, n) == TLPU_OK ? 0 : -1;
 }
 
 static int p_mem_read(void *ctx, uint64_t addr, void *dst, uint32_t n)
 {
     model_dev *d = ctx;
-    return tlpu_model_mem_read(d->m, addr, dst, n) == TLPU_OK ? 0 : -1;
+    return tlpu_fcore_mem_read(d->m, addr, dst, n) == TLPU_OK ? 0 : -1;
 }
 
 static uint64_t p_now_us(void *ctx)
 {
     model_dev *d = ctx;
     uint64_t c = 0;
-    tlpu_model_cycle(d->m, &c);
+    tlpu_fcore_cycle(d->m, &c);
     return c / MODEL_MHZ;
 }
 
 static void p_idle(void *ctx)
 {
     model_dev *d = ctx;
-    tlpu_model_step(d->m, 256);
+    tlpu_fcore_step(d->m, 256);
 }
 
 static tlpu_status model_param(void *ctx, const char *key, const char *val)
@@ -64,8 +64,8 @@ static tlpu_status model_param(void *ctx, const char *key, const char *val)
     model_dev *d = ctx;
     uint64_t u = 0;
     if (!strcmp(key, "variant")) {
-        tlpu_model_config c = d->cfg;
-        if (tlpu_model_config_variant(&c, val) != TLPU_OK)
+        tlpu_fcore_config c = d->cfg;
+        if (tlpu_fcore_config_variant(&c, val) != TLPU_OK)
             return tlpu_fail(TLPU_ERR_INVALID_ARG, "model: variant '%s' (default, small, large)",
                              val);
         d->cfg.hw = c.hw;
@@ -100,7 +100,7 @@ static tlpu_status model_open(const char *params, void **out)
     model_dev *d = calloc(1, sizeof *d);
     if (!d)
         return tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
-    tlpu_status st = tlpu_model_config_init(&d->cfg);
+    tlpu_status st = tlpu_fcore_config_init(&d->cfg);
     if (st == TLPU_OK)
         st = tlpu_uri_params(params, model_param, d);
     if (st == TLPU_OK && tlpu_hw_check(&d->cfg.hw) != TLPU_OK)
@@ -108,7 +108,7 @@ static tlpu_status model_open(const char *params, void **out)
                        "model: not a buildable core (rows a multiple of 4, cols of 20, wbuf "
                        "and queue powers of two)");
     if (st == TLPU_OK) {
-        st = tlpu_model_create(&d->cfg, &d->m);
+        st = tlpu_fcore_create(&d->cfg, &d->m);
         if (st != TLPU_OK)
             tlpu_fail(st, "model: cannot create this core: %s", tlpu_strerror(st));
     }
@@ -121,7 +121,7 @@ static tlpu_status model_open(const char *params, void **out)
     }
     if (st != TLPU_OK) {
         if (d->m)
-            tlpu_model_destroy(d->m);
+            tlpu_fcore_destroy(d->m);
         free(d);
         return st;
     }
@@ -132,7 +132,7 @@ static tlpu_status model_open(const char *params, void **out)
 static void model_close(void *ctx)
 {
     model_dev *d = ctx;
-    tlpu_model_destroy(d->m);
+    tlpu_fcore_destroy(d->m);
     free(d);
 }
 

@@ -10,10 +10,10 @@ target_compile_definitions(check_core PRIVATE TLPU_TEST_DATA_DIR="${TLPU_TEST_DA
 add_test(NAME check_core COMMAND check_core)
 set_tests_properties(check_core PROPERTIES LABELS "rtl" TIMEOUT 1800)
 
-# The functional model (host/src/model.c) against the Verilated core.
-add_executable(check_model ${CMAKE_CURRENT_SOURCE_DIR}/sim/check_model.c)
-target_include_directories(check_model PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit)
-target_link_libraries(check_model PRIVATE tlpu_core_test_util PkgConfig::CHECK)
-target_compile_definitions(check_model PRIVATE TLPU_TEST_DATA_DIR="${TLPU_TEST_DATA_DIR}")
-add_test(NAME check_model COMMAND check_model)
-set_tests_properties(check_model PROPERTIES LABELS "rtl" TIMEOUT 600)
+# The functional core model (host/src/fcore.c) against the Verilated core.
+add_executable(check_fcore ${CMAKE_CURRENT_SOURCE_DIR}/sim/check_fcore.c)
+target_include_directories(check_fcore PRIVATE ${CMAKE_CURRENT_SOURCE_DIR}/unit)
+target_link_libraries(check_fcore PRIVATE tlpu_core_test_util PkgConfig::CHECK)
+target_compile_definitions(check_fcore PRIVATE TLPU_TEST_DATA_DIR="${TLPU_TEST_DATA_DIR}")
+add_test(NAME check_fcore COMMAND check_fcore)
+set_tests_properties(check_fcore PROPERTIES LABELS "rtl" TIMEOUT 600)

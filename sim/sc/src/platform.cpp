@@ -36,7 +36,7 @@
 
 extern "C" {
 #include "tlpu/fw.h"
-#include "tlpu/model.h"
+#include "tlpu/fcore.h"
 }
 #include "tlpu/sc.h"
 
@@ -150,7 +150,7 @@ struct PortBridge {
     }
 };
 
-// A core: the Verilated RTL (tlpu_sim) or the functional model (tlpu_model).
+// A core: the Verilated RTL (tlpu_sim) or the functional model (tlpu_fcore).
 //
 // Its CSR port steps a Verilated core up to the access's time first. While
 // the core is idle (not BUSY, and no CSR written since that was seen) nothing
@@ -161,7 +161,7 @@ struct PortBridge {
 // then shows STATUS BUSY until the program's CYCLES have passed.
 struct Core : sc_module {
     tlpu_sim *sim = nullptr;
-    tlpu_model *model = nullptr;
+    tlpu_fcore *model = nullptr;
     tlm_utils::simple_target_socket<Core> csr;
     sc_time period;
     int64_t cycle0 = 0; // the core's cycle at SystemC time 0 (shifted by skipped idle cycles)
@@ -177,7 +177,7 @@ struct Core : sc_module {
     Store *store = nullptr;
     Acct *acct = nullptr; // the functional core's memory traffic (its programs' counters)
 
-    Core(sc_module_name n, tlpu_sim *s, tlpu_model *m, sc_time p, bool tied)
+    Core(sc_module_name n, tlpu_sim *s, tlpu_fcore *m, sc_time p, bool tied)
         : sc_module(n), sim(s), model(m), csr("csr"), period(p)
     {
         if (sim)
@@ -230,11 +230,11 @@ struct Core : sc_module {
 
     tlpu_status csr_rd(uint32_t a, uint32_t *v)
     {
-        return sim ? tlpu_sim_csr_read(sim, a, v) : tlpu_model_csr_read(model, a, v);
+        return sim ? tlpu_sim_csr_read(sim, a, v) : tlpu_fcore_csr_read(model, a, v);
     }
     tlpu_status csr_wr(uint32_t a, uint32_t v)
     {
-        return sim ? tlpu_sim_csr_write(sim, a, v) : tlpu_model_csr_write(model, a, v);
+        return sim ? tlpu_sim_csr_write(sim, a, v) : tlpu_fcore_csr_write(model, a, v);
     }
     tlpu_status mem_rd(uint64_t a, void *d, size_t n)
     {
@@ -244,7 +244,7 @@ struct Core : sc_module {
             std::memcpy(d, store->bytes + a, n);
             return TLPU_OK;
         }
-        return sim ? tlpu_sim_mem_read(sim, a, d, n) : tlpu_model_mem_read(model, a, d, n);
+        return sim ? tlpu_sim_mem_read(sim, a, d, n) : tlpu_fcore_mem_read(model, a, d, n);
     }
     tlpu_status mem_wr(uint64_t a, const void *d, size_t n)
     {
@@ -254,14 +254,14 @@ struct Core : sc_module {
             std::memcpy(store->bytes + a, d, n);
             return TLPU_OK;
         }
-        return sim ? tlpu_sim_mem_write(sim, a, d, n) : tlpu_model_mem_write(model, a, d, n);
+        return sim ? tlpu_sim_mem_write(sim, a, d, n) : tlpu_fcore_mem_write(model, a, d, n);
     }
     const char *fault() const
     {
         const char *m = nullptr;
         if (sim)
             return tlpu_sim_fault(sim);
-        tlpu_model_fault(model, &m);
+        tlpu_fcore_fault(model, &m);
         return m;
     }
     uint64_t counter(unsigned i)
@@ -278,7 +278,7 @@ struct Core : sc_module {
     }
     tlpu_status counters(uint64_t out[TLPU_NUM_COUNTERS])
     {
-        return sim ? tlpu_sim_counters(sim, out) : tlpu_model_counters(model, out);
+        return sim ? tlpu_sim_counters(sim, out) : tlpu_fcore_counters(model, out);
     }
 
     // Runs a whole program now (the caller lets its time pass): *cycles gets
@@ -286,12 +286,12 @@ struct Core : sc_module {
     tlpu_status run(uint64_t pa, uint32_t len, uint64_t *cycles, uint32_t *err, uint32_t *pc)
     {
         tlpu_status st = sim ? tlpu_sim_run(sim, pa, len, UINT64_MAX / 2, cycles)
-                             : tlpu_model_run(model, pa, len, UINT64_MAX / 2, cycles);
+                             : tlpu_fcore_run(model, pa, len, UINT64_MAX / 2, cycles);
         *err = 0, *pc = 0;
         if (sim)
             *err = tlpu_sim_hw_error(sim, pc);
         else
-            tlpu_model_hw_error(model, err, pc);
+            tlpu_fcore_hw_error(model, err, pc);
         return st == TLPU_ERR_DEVICE && *err ? TLPU_OK : st;
     }
 
@@ -780,7 +780,7 @@ struct Firmware : sc_module {
 struct tlpu_sc {
     tlpu_sc_config cfg;
     std::vector<tlpu_sim *> sims;
-    std::vector<tlpu_model *> models;
+    std::vector<tlpu_fcore *> models;
     std::vector<Core *> cores;
     tlpu_mc_system mc{};
     System *sys = nullptr;
@@ -879,13 +879,13 @@ extern "C" tlpu_status tlpu_sc_create(const tlpu_sc_config *c, tlpu_sc **out)
             else
                 s->sims.push_back(sim);
         } else {
-            tlpu_model_config mcfg;
-            tlpu_model_config_init(&mcfg);
-            st = tlpu_model_config_variant(&mcfg, sc.variant ? sc.variant : "default");
+            tlpu_fcore_config mcfg;
+            tlpu_fcore_config_init(&mcfg);
+            st = tlpu_fcore_config_variant(&mcfg, sc.variant ? sc.variant : "default");
             mcfg.dram_bytes = sc.dram_bytes;
             mcfg.mem_latency = sc.dram_latency;
-            tlpu_model *m = nullptr;
-            if (st == TLPU_OK && (st = tlpu_model_create(&mcfg, &m)) == TLPU_OK)
+            tlpu_fcore *m = nullptr;
+            if (st == TLPU_OK && (st = tlpu_fcore_create(&mcfg, &m)) == TLPU_OK)
                 s->models.push_back(m);
             else
                 fail(st, "sc: chip %u: the functional core cannot be made (%s)", i,
@@ -895,8 +895,8 @@ extern "C" tlpu_status tlpu_sc_create(const tlpu_sc_config *c, tlpu_sc **out)
     if (st != TLPU_OK) {
         for (tlpu_sim *x : s->sims)
             tlpu_sim_destroy(x);
-        for (tlpu_model *x : s->models)
-            tlpu_model_destroy(x);
+        for (tlpu_fcore *x : s->models)
+            tlpu_fcore_destroy(x);
         for (PortBridge *b : s->bridges)
             delete b;
         for (uint8_t *b : s->mems)
@@ -968,8 +968,8 @@ extern "C" void tlpu_sc_destroy(tlpu_sc *s)
     // from it); the next platform starts a new kernel
     for (tlpu_sim *x : s->sims)
         tlpu_sim_destroy(x);
-    for (tlpu_model *x : s->models)
-        tlpu_model_destroy(x);
+    for (tlpu_fcore *x : s->models)
+        tlpu_fcore_destroy(x);
     for (PortBridge *b : s->bridges)
         delete b;
     for (uint8_t *b : s->mems)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * model.c - the functional model of a tlpu core (tlpu/model.h).
+ * model.c - the functional model of a tlpu core (tlpu/fcore.h).
  *
  * A program runs in one call: the timing model (timing.c) steps the
  * sequencer, the queues and the tokens and reports each engine start in
@@ -11,7 +11,7 @@
  * token: each output is one int8 dot product, a loop the compiler
  * vectorizes.
  */
-#include "tlpu/model.h"
+#include "tlpu/fcore.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,7 @@
 
 #define BEAT 16u
 
-struct tlpu_model {
+struct tlpu_fcore {
     tlpu_hw hw;
     uint64_t dram_bytes;
     uint32_t latency;
@@ -57,7 +57,7 @@ struct tlpu_model {
 
 /* ---- configuration ------------------------------------------------------------ */
 
-tlpu_status tlpu_model_config_init(tlpu_model_config *cfg)
+tlpu_status tlpu_fcore_config_init(tlpu_fcore_config *cfg)
 {
     if (!cfg)
         return TLPU_ERR_INVALID_ARG;
@@ -68,7 +68,7 @@ tlpu_status tlpu_model_config_init(tlpu_model_config *cfg)
     return TLPU_OK;
 }
 
-tlpu_status tlpu_model_config_variant(tlpu_model_config *cfg, const char *variant)
+tlpu_status tlpu_fcore_config_variant(tlpu_fcore_config *cfg, const char *variant)
 {
     if (!cfg || !variant)
         return TLPU_ERR_INVALID_ARG;
@@ -109,7 +109,7 @@ static int mul_ok(size_t a, size_t b, size_t *r)
     return 1;
 }
 
-static void build_luts(tlpu_model *m)
+static void build_luts(tlpu_fcore *m)
 {
     for (unsigned v = 0; v < 256; v++) {
         /* PACK2: trit i in bits [2i+1:2i]; digit 1 = +1, 2 = -1, 0 and 3 = 0 */
@@ -133,7 +133,7 @@ static void build_luts(tlpu_model *m)
     }
 }
 
-tlpu_status tlpu_model_create(const tlpu_model_config *cfg, tlpu_model **out)
+tlpu_status tlpu_fcore_create(const tlpu_fcore_config *cfg, tlpu_fcore **out)
 {
     if (!cfg || !out)
         return TLPU_ERR_INVALID_ARG;
@@ -151,7 +151,7 @@ tlpu_status tlpu_model_create(const tlpu_model_config *cfg, tlpu_model **out)
         cn > SIZE_MAX / (2 * sizeof(uint32_t)) || on > SIZE_MAX / sizeof(uint32_t))
         return TLPU_ERR_OVERFLOW;
 
-    tlpu_model *m = calloc(1, sizeof *m);
+    tlpu_fcore *m = calloc(1, sizeof *m);
     if (!m)
         return TLPU_ERR_NOMEM;
     m->hw = *hw;
@@ -164,7 +164,7 @@ tlpu_status tlpu_model_create(const tlpu_model_config *cfg, tlpu_model **out)
     m->abuf = calloc(an, 1);
     m->obuf = calloc(on, sizeof *m->obuf);
     if (!m->dram || !m->wbuf || !m->ent_cnt || !m->chunk_cnt || !m->abuf || !m->obuf) {
-        tlpu_model_destroy(m);
+        tlpu_fcore_destroy(m);
         return TLPU_ERR_NOMEM;
     }
     build_luts(m);
@@ -174,7 +174,7 @@ tlpu_status tlpu_model_create(const tlpu_model_config *cfg, tlpu_model **out)
     return TLPU_OK;
 }
 
-void tlpu_model_destroy(tlpu_model *m)
+void tlpu_fcore_destroy(tlpu_fcore *m)
 {
     if (!m)
         return;
@@ -187,7 +187,7 @@ void tlpu_model_destroy(tlpu_model *m)
     free(m);
 }
 
-tlpu_status tlpu_model_get_info(const tlpu_model *m, tlpu_model_info *info)
+tlpu_status tlpu_fcore_get_info(const tlpu_fcore *m, tlpu_fcore_info *info)
 {
     if (!m || !info)
         return TLPU_ERR_INVALID_ARG;
@@ -208,12 +208,12 @@ tlpu_status tlpu_model_get_info(const tlpu_model *m, tlpu_model_info *info)
 
 /* ---- back door ------------------------------------------------------------------- */
 
-static int dram_ok(const tlpu_model *m, uint64_t addr, uint64_t n)
+static int dram_ok(const tlpu_fcore *m, uint64_t addr, uint64_t n)
 {
     return addr <= m->dram_bytes && n <= m->dram_bytes - addr;
 }
 
-tlpu_status tlpu_model_mem_write(tlpu_model *m, uint64_t addr, const void *data, size_t n)
+tlpu_status tlpu_fcore_mem_write(tlpu_fcore *m, uint64_t addr, const void *data, size_t n)
 {
     if (!m || (!data && n))
         return TLPU_ERR_INVALID_ARG;
@@ -224,7 +224,7 @@ tlpu_status tlpu_model_mem_write(tlpu_model *m, uint64_t addr, const void *data,
     return TLPU_OK;
 }
 
-tlpu_status tlpu_model_mem_read(const tlpu_model *m, uint64_t addr, void *data, size_t n)
+tlpu_status tlpu_fcore_mem_read(const tlpu_fcore *m, uint64_t addr, void *data, size_t n)
 {
     if (!m || (!data && n))
         return TLPU_ERR_INVALID_ARG;
@@ -237,7 +237,7 @@ tlpu_status tlpu_model_mem_read(const tlpu_model *m, uint64_t addr, void *data, 
 
 /* ---- the instructions -------------------------------------------------------------- */
 
-static void set_fault(tlpu_model *m, const char *what, uint64_t addr, uint64_t n)
+static void set_fault(tlpu_fcore *m, const char *what, uint64_t addr, uint64_t n)
 {
     if (m->faulted)
         return;
@@ -254,17 +254,17 @@ static uint64_t up_beats(uint64_t n)
 }
 
 /* the +1/-1 counts of row chunk (bank, row, chunk) */
-static uint32_t *ent(tlpu_model *m, unsigned bank, uint32_t row, uint32_t chunk)
+static uint32_t *ent(tlpu_fcore *m, unsigned bank, uint32_t row, uint32_t chunk)
 {
     return m->ent_cnt + 2 * (((size_t)bank * m->hw.rows + row) * m->hw.wbuf_chunks + chunk);
 }
 
-static int8_t *wrow(tlpu_model *m, unsigned bank, uint32_t row, uint32_t chunk)
+static int8_t *wrow(tlpu_fcore *m, unsigned bank, uint32_t row, uint32_t chunk)
 {
     return m->wbuf + (((size_t)bank * m->hw.rows + row) * m->hw.wbuf_chunks + chunk) * m->hw.cols;
 }
 
-static int exec_ldw(tlpu_model *m, const tlpu_insn *in)
+static int exec_ldw(tlpu_fcore *m, const tlpu_insn *in)
 {
     const tlpu_hw *hw = &m->hw;
     unsigned bank = GET(in, LDW, BANK), fmt = GET(in, LDW, FMT);
@@ -307,7 +307,7 @@ static int exec_ldw(tlpu_model *m, const tlpu_insn *in)
     return 0;
 }
 
-static int exec_lda(tlpu_model *m, const tlpu_insn *in)
+static int exec_lda(tlpu_fcore *m, const tlpu_insn *in)
 {
     const tlpu_hw *hw = &m->hw;
     uint32_t nb = GET(in, LDA, NBYTES), rows = GET(in, LDA, ROWS), dst = GET(in, LDA, DST);
@@ -329,7 +329,7 @@ static int exec_lda(tlpu_model *m, const tlpu_insn *in)
     return 0;
 }
 
-static int exec_st(tlpu_model *m, const tlpu_insn *in)
+static int exec_st(tlpu_fcore *m, const tlpu_insn *in)
 {
     const tlpu_hw *hw = &m->hw;
     uint32_t src = GET(in, ST, SRC), rows = GET(in, ST, ROWS), count = GET(in, ST, COUNT);
@@ -374,7 +374,7 @@ static uint32_t dot_trits(const int8_t *restrict w, const int8_t *restrict x, si
     return acc;
 }
 
-static void exec_mm(tlpu_model *m, const tlpu_insn *in, uint64_t lanes[2])
+static void exec_mm(tlpu_fcore *m, const tlpu_insn *in, uint64_t lanes[2])
 {
     const tlpu_hw *hw = &m->hw;
     unsigned bank = GET(in, MM, BANK), acc = GET(in, MM, ACC);
@@ -403,7 +403,7 @@ static void exec_mm(tlpu_model *m, const tlpu_insn *in, uint64_t lanes[2])
 /* ---- running a program ------------------------------------------------------------ */
 
 typedef struct run_ctx {
-    tlpu_model *m;
+    tlpu_fcore *m;
     tlpu_insn *img;      /* the program as the core fetches it */
     uint32_t n;          /* PROG_LEN */
     uint64_t ev;         /* engine starts reported in this timing run */
@@ -421,7 +421,7 @@ static void on_start(void *p, uint64_t cycle, int engine, size_t insn, uint64_t 
     (void)engine;
     (void)busy;
     run_ctx *c = p;
-    tlpu_model *m = c->m;
+    tlpu_fcore *m = c->m;
     uint64_t e = c->ev++;
     uint32_t seg = insn == SIZE_MAX ? c->fetches++ : 0;
     if (c->stop || c->restart || e < c->applied)
@@ -471,7 +471,7 @@ static void on_start(void *p, uint64_t cycle, int engine, size_t insn, uint64_t 
 }
 
 /* START from idle: the RTL's checks, then the whole program */
-static tlpu_status run_program(tlpu_model *m, int cnt_reset)
+static tlpu_status run_program(tlpu_fcore *m, int cnt_reset)
 {
     const uint64_t c0 = m->now; /* the START cycle */
     uint32_t code = TLPU_HWERR_NONE;
@@ -585,7 +585,7 @@ static int is_counter(uint32_t addr)
     return addr >= TLPU_CSR_COUNTER_BASE && addr < TLPU_CSR_COUNTER_BASE + 8 * TLPU_NUM_COUNTERS;
 }
 
-tlpu_status tlpu_model_csr_write(tlpu_model *m, uint32_t addr, uint32_t value)
+tlpu_status tlpu_fcore_csr_write(tlpu_fcore *m, uint32_t addr, uint32_t value)
 {
     if (!m)
         return TLPU_ERR_INVALID_ARG;
@@ -641,7 +641,7 @@ tlpu_status tlpu_model_csr_write(tlpu_model *m, uint32_t addr, uint32_t value)
     return st;
 }
 
-tlpu_status tlpu_model_csr_read(tlpu_model *m, uint32_t addr, uint32_t *value)
+tlpu_status tlpu_fcore_csr_read(tlpu_fcore *m, uint32_t addr, uint32_t *value)
 {
     if (!m || !value)
         return TLPU_ERR_INVALID_ARG;
@@ -691,7 +691,7 @@ tlpu_status tlpu_model_csr_read(tlpu_model *m, uint32_t addr, uint32_t *value)
 
 /* ---- the simulator-style conveniences ------------------------------------------------ */
 
-tlpu_status tlpu_model_step(tlpu_model *m, uint64_t n)
+tlpu_status tlpu_fcore_step(tlpu_fcore *m, uint64_t n)
 {
     if (!m)
         return TLPU_ERR_INVALID_ARG;
@@ -699,18 +699,18 @@ tlpu_status tlpu_model_step(tlpu_model *m, uint64_t n)
     return TLPU_OK;
 }
 
-tlpu_status tlpu_model_start(tlpu_model *m, uint64_t prog_addr, uint32_t prog_len)
+tlpu_status tlpu_fcore_start(tlpu_fcore *m, uint64_t prog_addr, uint32_t prog_len)
 {
     if (!m)
         return TLPU_ERR_INVALID_ARG;
     if (prog_addr > 0xFFFFFFFFull)
         return TLPU_ERR_RANGE;
-    tlpu_model_csr_write(m, TLPU_CSR_PROG_ADDR, (uint32_t)prog_addr);
-    tlpu_model_csr_write(m, TLPU_CSR_PROG_LEN, prog_len);
-    return tlpu_model_csr_write(m, TLPU_CSR_CTRL, 1u);
+    tlpu_fcore_csr_write(m, TLPU_CSR_PROG_ADDR, (uint32_t)prog_addr);
+    tlpu_fcore_csr_write(m, TLPU_CSR_PROG_LEN, prog_len);
+    return tlpu_fcore_csr_write(m, TLPU_CSR_CTRL, 1u);
 }
 
-tlpu_status tlpu_model_wait(tlpu_model *m, uint64_t max_cycles, uint64_t *cycles)
+tlpu_status tlpu_fcore_wait(tlpu_fcore *m, uint64_t max_cycles, uint64_t *cycles)
 {
     if (!m)
         return TLPU_ERR_INVALID_ARG;
@@ -737,16 +737,16 @@ tlpu_status tlpu_model_wait(tlpu_model *m, uint64_t max_cycles, uint64_t *cycles
     return st;
 }
 
-tlpu_status tlpu_model_run(tlpu_model *m, uint64_t prog_addr, uint32_t prog_len,
+tlpu_status tlpu_fcore_run(tlpu_fcore *m, uint64_t prog_addr, uint32_t prog_len,
                            uint64_t max_cycles, uint64_t *cycles)
 {
-    tlpu_status st = tlpu_model_start(m, prog_addr, prog_len);
+    tlpu_status st = tlpu_fcore_start(m, prog_addr, prog_len);
     if (st != TLPU_OK)
         return st;
-    return tlpu_model_wait(m, max_cycles, cycles);
+    return tlpu_fcore_wait(m, max_cycles, cycles);
 }
 
-tlpu_status tlpu_model_hw_error(const tlpu_model *m, uint32_t *code, uint32_t *err_pc)
+tlpu_status tlpu_fcore_hw_error(const tlpu_fcore *m, uint32_t *code, uint32_t *err_pc)
 {
     if (!m)
         return TLPU_ERR_INVALID_ARG;
@@ -757,20 +757,20 @@ tlpu_status tlpu_model_hw_error(const tlpu_model *m, uint32_t *code, uint32_t *e
     return TLPU_OK;
 }
 
-tlpu_status tlpu_model_counters(tlpu_model *m, uint64_t out[TLPU_NUM_COUNTERS])
+tlpu_status tlpu_fcore_counters(tlpu_fcore *m, uint64_t out[TLPU_NUM_COUNTERS])
 {
     if (!m || !out)
         return TLPU_ERR_INVALID_ARG;
     for (unsigned i = 0; i < TLPU_NUM_COUNTERS; i++) {
         uint32_t lo, hi;
-        tlpu_model_csr_read(m, TLPU_CSR_COUNTER_BASE + 8 * i, &lo);
-        tlpu_model_csr_read(m, TLPU_CSR_COUNTER_BASE + 8 * i + 4, &hi);
+        tlpu_fcore_csr_read(m, TLPU_CSR_COUNTER_BASE + 8 * i, &lo);
+        tlpu_fcore_csr_read(m, TLPU_CSR_COUNTER_BASE + 8 * i + 4, &hi);
         out[i] = (uint64_t)hi << 32 | lo;
     }
     return TLPU_OK;
 }
 
-tlpu_status tlpu_model_cycle(const tlpu_model *m, uint64_t *cycle)
+tlpu_status tlpu_fcore_cycle(const tlpu_fcore *m, uint64_t *cycle)
 {
     if (!m || !cycle)
         return TLPU_ERR_INVALID_ARG;
@@ -778,7 +778,7 @@ tlpu_status tlpu_model_cycle(const tlpu_model *m, uint64_t *cycle)
     return TLPU_OK;
 }
 
-tlpu_status tlpu_model_irq(const tlpu_model *m, int *irq)
+tlpu_status tlpu_fcore_irq(const tlpu_fcore *m, int *irq)
 {
     if (!m || !irq)
         return TLPU_ERR_INVALID_ARG;
@@ -786,7 +786,7 @@ tlpu_status tlpu_model_irq(const tlpu_model *m, int *irq)
     return TLPU_OK;
 }
 
-tlpu_status tlpu_model_fault(const tlpu_model *m, const char **msg)
+tlpu_status tlpu_fcore_fault(const tlpu_fcore *m, const char **msg)
 {
     if (!m || !msg)
         return TLPU_ERR_INVALID_ARG;
@@ -794,7 +794,7 @@ tlpu_status tlpu_model_fault(const tlpu_model *m, const char **msg)
     return TLPU_OK;
 }
 
-tlpu_status tlpu_model_last_run(const tlpu_model *m, tlpu_timing *out)
+tlpu_status tlpu_fcore_last_run(const tlpu_fcore *m, tlpu_timing *out)
 {
     if (!m || !out)
         return TLPU_ERR_INVALID_ARG;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * check_model - the functional model (tlpu/model.h) against the Verilated
+ * check_fcore - the functional model (tlpu/fcore.h) against the Verilated
  * core (tlpu/sim.h) on the same inputs: after every run the whole DRAM,
  * every CSR (STATUS, ERR_PC, IRQ_STATUS, the sixteen counters, ...), the
  * interrupt line and the simulated cycle must be identical. Random tiled
@@ -20,7 +20,7 @@
 #include "test_util.h"
 #include "tlpu/bitlinear.h"
 #include "tlpu/isa.h"
-#include "tlpu/model.h"
+#include "tlpu/fcore.h"
 #include "tlpu/rng.h"
 #include "tlpu/timing.h"
 
@@ -28,7 +28,7 @@
 
 typedef struct pair {
     tlpu_sim *s;
-    tlpu_model *m;
+    tlpu_fcore *m;
     tlpu_hw hw;
     uint64_t dram;
     uint8_t *a, *b; /* scratch for DRAM comparisons */
@@ -45,12 +45,12 @@ static pair make(const char *variant, uint32_t latency, uint64_t dram)
     sc.dram_latency = latency;
     tlpu_status st = tlpu_sim_create(&sc, &p.s);
     ck_assert_msg(st == TLPU_OK, "sim %s: %s", variant, tlpu_sim_last_error());
-    tlpu_model_config mc;
-    ck_assert_int_eq(tlpu_model_config_init(&mc), TLPU_OK);
-    ck_assert_int_eq(tlpu_model_config_variant(&mc, variant), TLPU_OK);
+    tlpu_fcore_config mc;
+    ck_assert_int_eq(tlpu_fcore_config_init(&mc), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_config_variant(&mc, variant), TLPU_OK);
     mc.dram_bytes = dram;
     mc.mem_latency = latency;
-    ck_assert_int_eq(tlpu_model_create(&mc, &p.m), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_create(&mc, &p.m), TLPU_OK);
     core_hw(p.s, &p.hw);
     ck_assert_mem_eq(&p.hw, &mc.hw, sizeof p.hw); /* the variant's parameters */
     p.dram = dram;
@@ -63,7 +63,7 @@ static pair make(const char *variant, uint32_t latency, uint64_t dram)
 static void drop(pair *p)
 {
     tlpu_sim_destroy(p->s);
-    tlpu_model_destroy(p->m);
+    tlpu_fcore_destroy(p->m);
     free(p->a);
     free(p->b);
 }
@@ -71,13 +71,13 @@ static void drop(pair *p)
 static void mem_write(pair *p, uint64_t addr, const void *data, size_t n)
 {
     ck_assert_int_eq(tlpu_sim_mem_write(p->s, addr, data, n), TLPU_OK);
-    ck_assert_int_eq(tlpu_model_mem_write(p->m, addr, data, n), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_mem_write(p->m, addr, data, n), TLPU_OK);
 }
 
 static void csr_write(pair *p, uint32_t addr, uint32_t v)
 {
     ck_assert_int_eq(tlpu_sim_csr_write(p->s, addr, v), TLPU_OK);
-    ck_assert_int_eq(tlpu_model_csr_write(p->m, addr, v), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_csr_write(p->m, addr, v), TLPU_OK);
 }
 
 /* one CSR read on both; returns the value */
@@ -85,7 +85,7 @@ static uint32_t csr_read(pair *p, uint32_t addr, const char *what)
 {
     uint32_t vs = 0xDEADBEEF, vm = 0xFEEDFACE;
     ck_assert_int_eq(tlpu_sim_csr_read(p->s, addr, &vs), TLPU_OK);
-    ck_assert_int_eq(tlpu_model_csr_read(p->m, addr, &vm), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_csr_read(p->m, addr, &vm), TLPU_OK);
     ck_assert_msg(vs == vm, "%s: CSR 0x%03x core 0x%08x model 0x%08x", what, addr, vs, vm);
     return vs;
 }
@@ -95,7 +95,7 @@ static uint32_t csr_read(pair *p, uint32_t addr, const char *what)
 static void compare(pair *p, const char *what)
 {
     ck_assert_int_eq(tlpu_sim_mem_read(p->s, 0, p->a, p->dram), TLPU_OK);
-    ck_assert_int_eq(tlpu_model_mem_read(p->m, 0, p->b, p->dram), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_mem_read(p->m, 0, p->b, p->dram), TLPU_OK);
     if (memcmp(p->a, p->b, p->dram) != 0) {
         uint64_t i = 0, ndiff = 0;
         while (p->a[i] == p->b[i])
@@ -107,7 +107,7 @@ static void compare(pair *p, const char *what)
     }
     uint32_t es, pcs, em, pcm;
     es = tlpu_sim_hw_error(p->s, &pcs);
-    ck_assert_int_eq(tlpu_model_hw_error(p->m, &em, &pcm), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_hw_error(p->m, &em, &pcm), TLPU_OK);
     ck_assert_msg(es == em && pcs == pcm, "%s: error %u at %u, model %u at %u", what, es, pcs, em,
                   pcm);
     for (uint32_t a = 0; a <= TLPU_CSR_MEM_TOP + 8; a += 4)
@@ -116,16 +116,16 @@ static void compare(pair *p, const char *what)
     csr_read(p, 0xFFC, what);
     uint64_t cs[TLPU_NUM_COUNTERS], cm[TLPU_NUM_COUNTERS];
     ck_assert_int_eq(tlpu_sim_counters(p->s, cs), TLPU_OK);
-    ck_assert_int_eq(tlpu_model_counters(p->m, cm), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_counters(p->m, cm), TLPU_OK);
     for (unsigned i = 0; i < TLPU_NUM_COUNTERS; i++)
         ck_assert_msg(cs[i] == cm[i], "%s: counter %u core %llu model %llu", what, i,
                       (unsigned long long)cs[i], (unsigned long long)cm[i]);
     csr_read(p, TLPU_CNT_LANE_SKIPS + 4, what); /* HI alone: the last latched */
     int irq;
-    ck_assert_int_eq(tlpu_model_irq(p->m, &irq), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_irq(p->m, &irq), TLPU_OK);
     ck_assert_int_eq(irq, tlpu_sim_irq(p->s));
     uint64_t cyc;
-    ck_assert_int_eq(tlpu_model_cycle(p->m, &cyc), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_cycle(p->m, &cyc), TLPU_OK);
     ck_assert_msg(cyc == tlpu_sim_cycle(p->s), "%s: cycle core %llu model %llu", what,
                   (unsigned long long)tlpu_sim_cycle(p->s), (unsigned long long)cyc);
 }
@@ -136,7 +136,7 @@ static tlpu_status run(pair *p, uint64_t addr, uint32_t len, const char *what)
 {
     uint64_t cs = 0, cm = 0;
     tlpu_status ss = tlpu_sim_run(p->s, addr, len, 50000000, &cs);
-    tlpu_status sm = tlpu_model_run(p->m, addr, len, 50000000, &cm);
+    tlpu_status sm = tlpu_fcore_run(p->m, addr, len, 50000000, &cm);
     const char *f = tlpu_sim_fault(p->s);
     ck_assert_msg(ss == sm, "%s: run status core %d model %d (%s)", what, ss, sm, f ? f : "");
     ck_assert_msg(cs == cm, "%s: run cycles core %llu model %llu", what,
@@ -179,9 +179,9 @@ START_TEST(test_csrs)
     for (size_t v = 0; v < 3; v++) {
         pair p = make(variants[v], 16, 1u << 20);
         tlpu_sim_info si;
-        tlpu_model_info mi;
+        tlpu_fcore_info mi;
         ck_assert_int_eq(tlpu_sim_get_info(p.s, &si), TLPU_OK);
-        ck_assert_int_eq(tlpu_model_get_info(p.m, &mi), TLPU_OK);
+        ck_assert_int_eq(tlpu_fcore_get_info(p.m, &mi), TLPU_OK);
         ck_assert_mem_eq(&si, &mi, sizeof si);
         compare(&p, variants[v]); /* before any run */
         /* read-only, write-only, counters and unmapped: writes ignored */
@@ -203,7 +203,7 @@ START_TEST(test_csrs)
         csr_write(&p, TLPU_CSR_CTRL, 2u);
         csr_write(&p, TLPU_CSR_CTRL, 4u);
         tlpu_sim_step(p.s, 5);
-        tlpu_model_step(p.m, 5);
+        tlpu_fcore_step(p.m, 5);
         compare(&p, variants[v]);
         drop(&p);
     }
@@ -255,7 +255,7 @@ START_TEST(test_control)
     /* wait on an idle core: DONE never comes */
     uint64_t cs, cm;
     ck_assert_int_eq(tlpu_sim_wait(p.s, 77, &cs), TLPU_ERR_TIMEOUT);
-    ck_assert_int_eq(tlpu_model_wait(p.m, 77, &cm), TLPU_ERR_TIMEOUT);
+    ck_assert_int_eq(tlpu_fcore_wait(p.m, 77, &cm), TLPU_ERR_TIMEOUT);
     ck_assert_uint_eq(cs, cm);
 
     /* START errors: no cycles; ERR_PC keeps the last value */
@@ -275,7 +275,7 @@ START_TEST(test_control)
     compare(&p, "start+reset");
     csr_write(&p, TLPU_CSR_CTRL, 5u);
     ck_assert_int_eq(tlpu_sim_wait(p.s, 100000, &cs), TLPU_OK);
-    ck_assert_int_eq(tlpu_model_wait(p.m, 100000, &cm), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_wait(p.m, 100000, &cm), TLPU_OK);
     ck_assert_uint_eq(cs, cm);
     compare(&p, "start+counters");
     csr_write(&p, TLPU_CSR_CTRL, 7u);
@@ -287,16 +287,16 @@ START_TEST(test_control)
     uint32_t v;
     ck_assert_int_eq(tlpu_sim_csr_read(p.s, TLPU_CSR_STATUS, &v), TLPU_OK);
     ck_assert_uint_eq(v, 1); /* busy */
-    ck_assert_int_eq(tlpu_model_csr_read(p.m, TLPU_CSR_STATUS, &v), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_csr_read(p.m, TLPU_CSR_STATUS, &v), TLPU_OK);
     ck_assert_uint_eq(v, 2); /* done */
     ck_assert_int_eq(tlpu_sim_wait(p.s, 20, &cs), TLPU_ERR_TIMEOUT);
-    ck_assert_int_eq(tlpu_model_wait(p.m, 20, &cm), TLPU_ERR_TIMEOUT);
+    ck_assert_int_eq(tlpu_fcore_wait(p.m, 20, &cm), TLPU_ERR_TIMEOUT);
     ck_assert_uint_eq(cs, cm);
     ck_assert_int_eq(tlpu_sim_wait(p.s, 100000, &cs), TLPU_OK);
-    ck_assert_int_eq(tlpu_model_wait(p.m, 100000, &cm), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_wait(p.m, 100000, &cm), TLPU_OK);
     ck_assert_uint_eq(cs, cm);
     ck_assert_int_eq(tlpu_sim_wait(p.s, 100000, &cs), TLPU_OK); /* again: at once */
-    ck_assert_int_eq(tlpu_model_wait(p.m, 100000, &cm), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_wait(p.m, 100000, &cm), TLPU_OK);
     ck_assert_uint_eq(cs, 0);
     ck_assert_uint_eq(cm, 0);
     compare(&p, "wait");
@@ -355,7 +355,7 @@ START_TEST(test_errors)
             snprintf(what, sizeof what, "%s error case %zu", variants[v], i);
             ck_assert_int_eq(run_program(&p, 0x100, prog, 3, what), TLPU_ERR_DEVICE);
             uint32_t code, pc;
-            tlpu_model_hw_error(p.m, &code, &pc);
+            tlpu_fcore_hw_error(p.m, &code, &pc);
             ck_assert_msg(code == cases[i].code && pc == 1, "%s: error %u at %u", what, code, pc);
         }
         /* DEADLOCK: in the sequencer, at a SYNC, in the drain */
@@ -370,7 +370,7 @@ START_TEST(test_errors)
         ck_assert_int_eq(run_program(&p, 0x100, d2, 3, "deadlock 2"), TLPU_ERR_DEVICE);
         ck_assert_int_eq(run_program(&p, 0x100, d3, 18, "deadlock 3"), TLPU_ERR_DEVICE);
         uint32_t code;
-        tlpu_model_hw_error(p.m, &code, NULL);
+        tlpu_fcore_hw_error(p.m, &code, NULL);
         ck_assert_uint_eq(code, TLPU_HWERR_DEADLOCK);
 
         /* the flush: stores queued behind a long load when a bad instruction
@@ -387,10 +387,10 @@ START_TEST(test_errors)
             {{0x33}},
         };
         ck_assert_int_eq(run_program(&p, 0x100, fl, 6, "flush"), TLPU_ERR_DEVICE);
-        ck_assert_int_eq(tlpu_model_mem_read(p.m, 0x40000, got, sizeof got), TLPU_OK);
+        ck_assert_int_eq(tlpu_fcore_mem_read(p.m, 0x40000, got, sizeof got), TLPU_OK);
         ck_assert_mem_eq(got, guard, sizeof got); /* the stores never ran */
         tlpu_timing last;
-        ck_assert_int_eq(tlpu_model_last_run(p.m, &last), TLPU_OK);
+        ck_assert_int_eq(tlpu_fcore_last_run(p.m, &last), TLPU_OK);
         ck_assert_uint_eq(last.counters[TLPU_CNTI_INSNS], 5);
         ck_assert_uint_eq(last.counters[TLPU_CNTI_DRAM_WR_BYTES], 0);
         ck_assert_uint_eq(last.counters[TLPU_CNTI_BUSY_CYCLES], 6); /* the first MM ran */
@@ -422,7 +422,7 @@ START_TEST(test_self_modifying)
     /* it stopped at the END written into segment 1 (insn 20), not at the
      * one written into insn 7, which the core had fetched already */
     tlpu_timing last;
-    ck_assert_int_eq(tlpu_model_last_run(p.m, &last), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_last_run(p.m, &last), TLPU_OK);
     ck_assert_uint_eq(last.counters[TLPU_CNTI_INSNS], 21);
     /* an MM computes an instruction (OBUF word = 4 int32 = 16 bytes: an MM
      * with NCHUNK 0) that a ST writes over insn 33: BAD_FIELD there */
@@ -439,7 +439,7 @@ START_TEST(test_self_modifying)
     prog[6] = prog[7];
     ck_assert_int_eq(run_program(&p, P, prog, 40, "rewritten by an MM result"), TLPU_ERR_DEVICE);
     uint32_t code, pc;
-    ck_assert_int_eq(tlpu_model_hw_error(p.m, &code, &pc), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_hw_error(p.m, &code, &pc), TLPU_OK);
     ck_assert_uint_eq(code, TLPU_HWERR_BAD_FIELD);
     ck_assert_uint_eq(pc, 33);
     drop(&p);
@@ -686,7 +686,7 @@ static int bitlinear(const char *variant, uint32_t L, uint32_t m, uint32_t k, ui
     ck_assert_int_eq(run(&p, prog_addr, (uint32_t)prog.n, what), TLPU_OK);
     compare(&p, what);
     /* and it is the reference's result (the model's own check) */
-    ck_assert_int_eq(tlpu_model_mem_read(p.m, 0, p.b, end), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_mem_read(p.m, 0, p.b, end), TLPU_OK);
     size_t nr = (n + 3) / 4 * 4;
     for (size_t i = 0; i < m; i++)
         for (size_t j = 0; j < nr; j++) {
@@ -696,10 +696,10 @@ static int bitlinear(const char *variant, uint32_t L, uint32_t m, uint32_t k, ui
             ck_assert_msg(got == want, "%s: y[%zu][%zu] = %d, reference %d", what, i, j, got, want);
         }
     uint64_t cnt[TLPU_NUM_COUNTERS];
-    ck_assert_int_eq(tlpu_model_counters(p.m, cnt), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_counters(p.m, cnt), TLPU_OK);
     ck_assert_uint_eq(cnt[TLPU_CNTI_CYCLES], t.predicted_cycles);
     tlpu_timing last;
-    ck_assert_int_eq(tlpu_model_last_run(p.m, &last), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_last_run(p.m, &last), TLPU_OK);
     ck_assert_uint_eq(last.counters[TLPU_CNTI_LANE_ADDS], cnt[TLPU_CNTI_LANE_ADDS]);
     tlpu_program_free(&prog);
     free(before);
@@ -736,9 +736,9 @@ START_TEST(test_bitlinear_schedules_small)
         uint32_t m = 1 + below(&r, 8), k = 1 + below(&r, 320), n = 1 + below(&r, 48);
         unsigned fmt = below(&r, 2);
         tlpu_hw hw;
-        tlpu_model_config mc;
-        tlpu_model_config_init(&mc);
-        tlpu_model_config_variant(&mc, "small");
+        tlpu_fcore_config mc;
+        tlpu_fcore_config_init(&mc);
+        tlpu_fcore_config_variant(&mc, "small");
         hw = mc.hw;
         tlpu_schedule sc = test_random_sched(&r, &hw, k, n, fmt);
         ran += bitlinear("small", L, m, k, n, fmt, &sc, &r) == 0;
@@ -764,8 +764,8 @@ START_TEST(test_bitlinear_default)
     for (int tries = 0; ran < 12 && tries < 600; tries++) {
         uint32_t m = 1 + below(&r, 12), k = 1 + below(&r, 1500), n = 1 + below(&r, 100);
         unsigned fmt = below(&r, 2);
-        tlpu_model_config mc;
-        tlpu_model_config_init(&mc);
+        tlpu_fcore_config mc;
+        tlpu_fcore_config_init(&mc);
         tlpu_schedule sc = test_random_sched(&r, &mc.hw, k, n, fmt);
         ran += bitlinear("default", 1 + below(&r, 30), m, k, n, fmt, &sc, &r) == 0;
     }
@@ -786,26 +786,26 @@ START_TEST(test_fault)
     mem_write(&p, 0x100, q, sizeof q);
     /* the cycle of a fault is the memory's business: not compared */
     ck_assert_int_eq(tlpu_sim_run(p.s, 0x100, 2, 100000, NULL), TLPU_ERR_DEVICE);
-    ck_assert_int_eq(tlpu_model_run(p.m, 0x100, 2, 100000, NULL), TLPU_ERR_DEVICE);
+    ck_assert_int_eq(tlpu_fcore_run(p.m, 0x100, 2, 100000, NULL), TLPU_ERR_DEVICE);
     const char *fm = NULL, *fs = tlpu_sim_fault(p.s);
-    ck_assert_int_eq(tlpu_model_fault(p.m, &fm), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_fault(p.m, &fm), TLPU_OK);
     ck_assert_ptr_nonnull(fs);
     ck_assert_ptr_nonnull(fm);
     ck_assert_msg(strstr(fm, "outside") != NULL, "%s", fm);
     uint32_t vs, vm;
     ck_assert_int_eq(tlpu_sim_csr_read(p.s, TLPU_CSR_STATUS, &vs), TLPU_OK);
-    ck_assert_int_eq(tlpu_model_csr_read(p.m, TLPU_CSR_STATUS, &vm), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_csr_read(p.m, TLPU_CSR_STATUS, &vm), TLPU_OK);
     ck_assert_uint_eq(vs & 3u, 1u); /* hung: busy */
     ck_assert_uint_eq(vm & 3u, 1u);
-    ck_assert_int_eq(tlpu_model_wait(p.m, 100, NULL), TLPU_ERR_DEVICE);
+    ck_assert_int_eq(tlpu_fcore_wait(p.m, 100, NULL), TLPU_ERR_DEVICE);
     drop(&p);
 
     /* a program fetched from past the memory */
     p = make("small", 4, 1u << 20);
     csr_write(&p, TLPU_CSR_MEM_TOP, 0xFFFFFFFFu);
     ck_assert_int_eq(tlpu_sim_run(p.s, 1u << 20, 2, 100000, NULL), TLPU_ERR_DEVICE);
-    ck_assert_int_eq(tlpu_model_run(p.m, 1u << 20, 2, 100000, NULL), TLPU_ERR_DEVICE);
-    ck_assert_int_eq(tlpu_model_fault(p.m, &fm), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_run(p.m, 1u << 20, 2, 100000, NULL), TLPU_ERR_DEVICE);
+    ck_assert_int_eq(tlpu_fcore_fault(p.m, &fm), TLPU_OK);
     ck_assert_ptr_nonnull(fm);
     ck_assert_ptr_nonnull(tlpu_sim_fault(p.s));
     drop(&p);
@@ -816,25 +816,25 @@ END_TEST
 
 START_TEST(test_api)
 {
-    tlpu_model_config c;
-    ck_assert_int_eq(tlpu_model_config_init(NULL), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_config_init(&c), TLPU_OK);
+    tlpu_fcore_config c;
+    ck_assert_int_eq(tlpu_fcore_config_init(NULL), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_config_init(&c), TLPU_OK);
     ck_assert_uint_eq(c.dram_bytes, 64u << 20);
     ck_assert_uint_eq(c.mem_latency, 16);
     tlpu_hw d;
     tlpu_hw_default(&d);
     ck_assert_mem_eq(&c.hw, &d, sizeof d);
-    ck_assert_int_eq(tlpu_model_config_variant(&c, "huge"), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_config_variant(&c, NULL), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_config_variant(NULL, "small"), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_config_variant(&c, "huge"), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_config_variant(&c, NULL), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_config_variant(NULL, "small"), TLPU_ERR_INVALID_ARG);
     ck_assert_mem_eq(&c.hw, &d, sizeof d);
-    ck_assert_int_eq(tlpu_model_config_variant(&c, "large"), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_config_variant(&c, "large"), TLPU_OK);
     ck_assert_uint_eq(c.hw.rows, 64);
     ck_assert_uint_eq(c.hw.obuf_words, 512);
 
-    tlpu_model *m = (tlpu_model *)0x1;
-    ck_assert_int_eq(tlpu_model_create(NULL, &m), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_create(&c, NULL), TLPU_ERR_INVALID_ARG);
+    tlpu_fcore *m = (tlpu_fcore *)0x1;
+    ck_assert_int_eq(tlpu_fcore_create(NULL, &m), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_create(&c, NULL), TLPU_ERR_INVALID_ARG);
     struct {
         uint64_t dram;
         uint32_t lat, rows, cols;
@@ -842,49 +842,49 @@ START_TEST(test_api)
                {1 << 20, 0, 64, 160},   {1 << 20, 1000001, 64, 160}, {1 << 20, 16, 6, 160},
                {1 << 20, 16, 64, 150}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        tlpu_model_config b = c;
+        tlpu_fcore_config b = c;
         b.dram_bytes = bad[i].dram;
         b.mem_latency = bad[i].lat;
         b.hw.rows = bad[i].rows;
         b.hw.cols = bad[i].cols;
-        m = (tlpu_model *)0x1;
-        ck_assert_int_eq(tlpu_model_create(&b, &m), TLPU_ERR_INVALID_ARG);
+        m = (tlpu_fcore *)0x1;
+        ck_assert_int_eq(tlpu_fcore_create(&b, &m), TLPU_ERR_INVALID_ARG);
         ck_assert_ptr_null(m);
     }
-    tlpu_model_config_init(&c);
+    tlpu_fcore_config_init(&c);
     c.dram_bytes = 1u << 20;
-    ck_assert_int_eq(tlpu_model_create(&c, &m), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_create(&c, &m), TLPU_OK);
     uint8_t b[32] = {0};
     uint32_t v;
     uint64_t u;
     int irq;
     const char *msg;
     tlpu_timing t;
-    tlpu_model_info info;
-    ck_assert_int_eq(tlpu_model_mem_read(m, (1u << 20) - 16, b, 32), TLPU_ERR_RANGE);
-    ck_assert_int_eq(tlpu_model_mem_write(m, UINT64_MAX, b, 1), TLPU_ERR_RANGE);
-    ck_assert_int_eq(tlpu_model_mem_read(m, 0, NULL, 1), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_mem_write(m, 0, NULL, 0), TLPU_OK);
-    ck_assert_int_eq(tlpu_model_csr_read(m, 0x102, &v), TLPU_ERR_RANGE);
-    ck_assert_int_eq(tlpu_model_csr_read(m, 0x100, NULL), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_csr_write(m, 0x1000, 0), TLPU_ERR_RANGE);
-    ck_assert_int_eq(tlpu_model_start(m, 1ull << 32, 1), TLPU_ERR_RANGE);
-    ck_assert_int_eq(tlpu_model_cycle(m, &u), TLPU_OK);
+    tlpu_fcore_info info;
+    ck_assert_int_eq(tlpu_fcore_mem_read(m, (1u << 20) - 16, b, 32), TLPU_ERR_RANGE);
+    ck_assert_int_eq(tlpu_fcore_mem_write(m, UINT64_MAX, b, 1), TLPU_ERR_RANGE);
+    ck_assert_int_eq(tlpu_fcore_mem_read(m, 0, NULL, 1), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_mem_write(m, 0, NULL, 0), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_csr_read(m, 0x102, &v), TLPU_ERR_RANGE);
+    ck_assert_int_eq(tlpu_fcore_csr_read(m, 0x100, NULL), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_csr_write(m, 0x1000, 0), TLPU_ERR_RANGE);
+    ck_assert_int_eq(tlpu_fcore_start(m, 1ull << 32, 1), TLPU_ERR_RANGE);
+    ck_assert_int_eq(tlpu_fcore_cycle(m, &u), TLPU_OK);
     ck_assert_uint_eq(u, 0); /* nothing above took a cycle */
-    ck_assert_int_eq(tlpu_model_get_info(m, NULL), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_get_info(NULL, &info), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_counters(m, NULL), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_irq(m, NULL), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_fault(NULL, &msg), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_last_run(m, NULL), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_hw_error(NULL, NULL, NULL), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_step(NULL, 1), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_wait(NULL, 1, NULL), TLPU_ERR_INVALID_ARG);
-    ck_assert_int_eq(tlpu_model_irq(m, &irq), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_get_info(m, NULL), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_get_info(NULL, &info), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_counters(m, NULL), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_irq(m, NULL), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_fault(NULL, &msg), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_last_run(m, NULL), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_hw_error(NULL, NULL, NULL), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_step(NULL, 1), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_wait(NULL, 1, NULL), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_fcore_irq(m, &irq), TLPU_OK);
     ck_assert_int_eq(irq, 0);
-    ck_assert_int_eq(tlpu_model_fault(m, &msg), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_fault(m, &msg), TLPU_OK);
     ck_assert_ptr_null(msg);
-    ck_assert_int_eq(tlpu_model_last_run(m, &t), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_last_run(m, &t), TLPU_OK);
     ck_assert_uint_eq(t.counters[TLPU_CNTI_CYCLES], 0);
 
     /* counters past 2^32: MMs over all OBUF words; LO latches HI */
@@ -892,25 +892,25 @@ START_TEST(test_api)
     for (unsigned i = 0; i < 7; i++)
         p[i] = tlpu_insn_mm(i & 1, 0, c.hw.wbuf_chunks, 0, c.hw.obuf_words, 0, 0, 0);
     p[7] = tlpu_insn_end();
-    ck_assert_int_eq(tlpu_model_mem_write(m, 0x100, p, sizeof p), TLPU_OK);
-    ck_assert_int_eq(tlpu_model_run(m, 0x100, 8, UINT64_MAX, &u), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_mem_write(m, 0x100, p, sizeof p), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_run(m, 0x100, 8, UINT64_MAX, &u), TLPU_OK);
     uint64_t busy = 7ull * c.hw.obuf_words * c.hw.wbuf_chunks;
     uint64_t lanes = busy * c.hw.rows * c.hw.cols;
     ck_assert_uint_gt(lanes, 1ull << 32);
     uint64_t cnt[TLPU_NUM_COUNTERS];
-    ck_assert_int_eq(tlpu_model_counters(m, cnt), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_counters(m, cnt), TLPU_OK);
     ck_assert_uint_eq(cnt[TLPU_CNTI_BUSY_CYCLES], busy);
     ck_assert_uint_eq(cnt[TLPU_CNTI_LANE_SKIPS], lanes); /* the buffers are zero */
     ck_assert_uint_eq(cnt[TLPU_CNTI_LANE_ADDS] + cnt[TLPU_CNTI_LANE_SUBS], 0);
     ck_assert_uint_eq(cnt[TLPU_CNTI_CYCLES], u);
-    ck_assert_int_eq(tlpu_model_csr_read(m, TLPU_CNT_LANE_SKIPS + 4, &v), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_csr_read(m, TLPU_CNT_LANE_SKIPS + 4, &v), TLPU_OK);
     ck_assert_uint_eq(v, 0); /* latched by the last LO read: DRAM_WR_BYTES */
-    ck_assert_int_eq(tlpu_model_csr_read(m, TLPU_CNT_LANE_SKIPS, &v), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_csr_read(m, TLPU_CNT_LANE_SKIPS, &v), TLPU_OK);
     ck_assert_uint_eq(v, (uint32_t)lanes);
-    ck_assert_int_eq(tlpu_model_csr_read(m, TLPU_CNT_LANE_SKIPS + 4, &v), TLPU_OK);
+    ck_assert_int_eq(tlpu_fcore_csr_read(m, TLPU_CNT_LANE_SKIPS + 4, &v), TLPU_OK);
     ck_assert_uint_eq(v, (uint32_t)(lanes >> 32));
-    tlpu_model_destroy(m);
-    tlpu_model_destroy(NULL);
+    tlpu_fcore_destroy(m);
+    tlpu_fcore_destroy(NULL);
 }
 END_TEST
 

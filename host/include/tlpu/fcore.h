@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tlpu/model.h - a fast functional model of one tlpu core and its device
+ * tlpu/fcore.h - a fast functional model of one tlpu core and its device
  * DRAM: the interface of the cycle-accurate simulator (tlpu/sim.h) without
  * Verilator, bit-exact with the RTL (rtl/tlpu_core.sv) on every DRAM byte,
  * CSR and performance counter.
@@ -12,8 +12,8 @@
  * their contents across programs and soft resets, and counters accumulate
  * until COUNTERS_RESET.
  *
- * Running a program. Writing CTRL.START (tlpu_model_csr_write, or
- * tlpu_model_start / tlpu_model_run) executes the whole program at once:
+ * Running a program. Writing CTRL.START (tlpu_fcore_csr_write, or
+ * tlpu_fcore_start / tlpu_fcore_run) executes the whole program at once:
  * when the call returns, STATUS shows DONE (and the error code), ERR_PC,
  * IRQ_STATUS and the counters hold their end-of-program values and DRAM and
  * the buffers their end-of-program contents. The START checks (PROG_LEN,
@@ -53,8 +53,8 @@
  * int32 (little endian) of each output word.
  *
  * Time. The model has a simulated clock like tlpu_sim_cycle: every CSR
- * access is one cycle, tlpu_model_step adds cycles, and a program's CYCLES
- * (START to DONE) elapse in tlpu_model_wait / tlpu_model_run, which return
+ * access is one cycle, tlpu_fcore_step adds cycles, and a program's CYCLES
+ * (START to DONE) elapse in tlpu_fcore_wait / tlpu_fcore_run, which return
  * the cycles waited and TLPU_ERR_TIMEOUT past max_cycles exactly as the
  * simulator's calls would (with full-width DRAM and no stalls). Only the
  * registers differ: they show the end of the program at once, where the
@@ -75,8 +75,8 @@
  *     set of instructions that ran before an error stopped the program.
  *   - DRAM faults. An access inside MEM_TOP but past the end of the DRAM
  *     (MEM_TOP set beyond dram_bytes) is a memory-protocol fault, as in the
- *     simulator: tlpu_model_fault names it, the program stops there (its
- *     later instructions do not run), STATUS stays BUSY, tlpu_model_wait
+ *     simulator: tlpu_fcore_fault names it, the program stops there (its
+ *     later instructions do not run), STATUS stays BUSY, tlpu_fcore_wait
  *     returns TLPU_ERR_DEVICE at once (0 cycles) and the model, like a
  *     faulted simulator, runs no further program. What DRAM, the buffers and
  *     the counters hold afterwards, and the cycle of the fault, need not
@@ -96,8 +96,8 @@
  * Build parameters: any tlpu_hw that tlpu_hw_check accepts. The RTL itself
  * needs QUEUE_DEPTH and WBUF_CHUNKS to be powers of two.
  */
-#ifndef TLPU_MODEL_H
-#define TLPU_MODEL_H
+#ifndef TLPU_FCORE_H
+#define TLPU_FCORE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -111,42 +111,42 @@
 extern "C" {
 #endif
 
-typedef struct tlpu_model tlpu_model;
+typedef struct tlpu_fcore tlpu_fcore;
 
-typedef struct tlpu_model_config {
+typedef struct tlpu_fcore_config {
     tlpu_hw hw;            /* the build parameters (tlpu_hw_check must accept them) */
     uint64_t dram_bytes;   /* device DRAM size: multiple of 16, 4 KiB .. 4 GiB */
     uint32_t mem_latency;  /* read latency in cycles (1 .. 1000000): CYCLES, STALL_CYCLES */
-} tlpu_model_config;
+} tlpu_fcore_config;
 
 /* The build parameters and identity, as the core's read-only CSRs report them
  * (the fields of tlpu_sim_info). */
-typedef struct tlpu_model_info {
+typedef struct tlpu_fcore_info {
     uint32_t id, version;
     uint32_t rows, cols, beat_bytes;
     uint32_t wbuf_chunks, abuf_words, obuf_words, imem_depth;
     uint32_t formats, burst_beats, queue_depth;
-} tlpu_model_info;
+} tlpu_fcore_info;
 
 /* Defaults: tlpu_hw_default (the "default" variant), 64 MiB DRAM, latency 16. */
-tlpu_status tlpu_model_config_init(tlpu_model_config *cfg);
+tlpu_status tlpu_fcore_config_init(tlpu_fcore_config *cfg);
 
 /* Sets cfg->hw to a simulator variant's parameters ("default", "small",
  * "large"; see tlpu/sim.h); other fields are kept. TLPU_ERR_INVALID_ARG for
  * another name (cfg unchanged). */
-tlpu_status tlpu_model_config_variant(tlpu_model_config *cfg, const char *variant);
+tlpu_status tlpu_fcore_config_variant(tlpu_fcore_config *cfg, const char *variant);
 
 /* Creates a core: idle, buffers and DRAM zero, counters zero, MEM_TOP the
  * last DRAM byte (as the simulator sets it), cycle 0. TLPU_ERR_INVALID_ARG
  * for a bad configuration, TLPU_ERR_NOMEM when it cannot be allocated. */
-tlpu_status tlpu_model_create(const tlpu_model_config *cfg, tlpu_model **out);
-void tlpu_model_destroy(tlpu_model *m);
+tlpu_status tlpu_fcore_create(const tlpu_fcore_config *cfg, tlpu_fcore **out);
+void tlpu_fcore_destroy(tlpu_fcore *m);
 
-tlpu_status tlpu_model_get_info(const tlpu_model *m, tlpu_model_info *info);
+tlpu_status tlpu_fcore_get_info(const tlpu_fcore *m, tlpu_fcore_info *info);
 
 /* Back-door DRAM access (no cycles). TLPU_ERR_RANGE past the DRAM. */
-tlpu_status tlpu_model_mem_write(tlpu_model *m, uint64_t addr, const void *data, size_t n);
-tlpu_status tlpu_model_mem_read(const tlpu_model *m, uint64_t addr, void *data, size_t n);
+tlpu_status tlpu_fcore_mem_write(tlpu_fcore *m, uint64_t addr, const void *data, size_t n);
+tlpu_status tlpu_fcore_mem_read(const tlpu_fcore *m, uint64_t addr, void *data, size_t n);
 
 /* CSR access, one cycle each; addr < 0x1000, a multiple of 4 (else
  * TLPU_ERR_RANGE). Writing CTRL.START runs the program (see above); it can
@@ -155,49 +155,49 @@ tlpu_status tlpu_model_mem_read(const tlpu_model *m, uint64_t addr, void *data, 
  * and unmapped addresses return 0, PROG_ADDR/PROG_LEN/MEM_TOP writes are
  * ignored while BUSY, IRQ_STATUS is write-1-to-clear, reading a counter's LO
  * word latches its HI word (a HI read returns the last latched value). */
-tlpu_status tlpu_model_csr_write(tlpu_model *m, uint32_t addr, uint32_t value);
-tlpu_status tlpu_model_csr_read(tlpu_model *m, uint32_t addr, uint32_t *value);
+tlpu_status tlpu_fcore_csr_write(tlpu_fcore *m, uint32_t addr, uint32_t value);
+tlpu_status tlpu_fcore_csr_read(tlpu_fcore *m, uint32_t addr, uint32_t *value);
 
 /* Advances the simulated clock by n cycles (nothing else happens). */
-tlpu_status tlpu_model_step(tlpu_model *m, uint64_t n);
+tlpu_status tlpu_fcore_step(tlpu_fcore *m, uint64_t n);
 
 /* Writes PROG_ADDR and PROG_LEN and sets START (three CSR cycles): the
  * program has run when this returns. TLPU_ERR_RANGE for prog_addr >= 2^32. */
-tlpu_status tlpu_model_start(tlpu_model *m, uint64_t prog_addr, uint32_t prog_len);
+tlpu_status tlpu_fcore_start(tlpu_fcore *m, uint64_t prog_addr, uint32_t prog_len);
 
 /* Lets the simulated time until DONE pass, at most max_cycles; *cycles (may
  * be NULL) gets the cycles waited. TLPU_ERR_TIMEOUT when DONE would not have
  * come within max_cycles (or no program ran since the last soft reset);
  * TLPU_ERR_DEVICE when the program ended with an error code or a fault. */
-tlpu_status tlpu_model_wait(tlpu_model *m, uint64_t max_cycles, uint64_t *cycles);
+tlpu_status tlpu_fcore_wait(tlpu_fcore *m, uint64_t max_cycles, uint64_t *cycles);
 
 /* start + wait; *cycles gets the cycles from START to DONE (CYCLES). */
-tlpu_status tlpu_model_run(tlpu_model *m, uint64_t prog_addr, uint32_t prog_len,
+tlpu_status tlpu_fcore_run(tlpu_fcore *m, uint64_t prog_addr, uint32_t prog_len,
                            uint64_t max_cycles, uint64_t *cycles);
 
 /* The STATUS error code and ERR_PC (no cycles); either pointer may be NULL. */
-tlpu_status tlpu_model_hw_error(const tlpu_model *m, uint32_t *code, uint32_t *err_pc);
+tlpu_status tlpu_fcore_hw_error(const tlpu_fcore *m, uint32_t *code, uint32_t *err_pc);
 
 /* Reads all TLPU_NUM_COUNTERS counters through the CSR port, LO then HI
  * (2 * TLPU_NUM_COUNTERS cycles, as tlpu_sim_counters). */
-tlpu_status tlpu_model_counters(tlpu_model *m, uint64_t out[TLPU_NUM_COUNTERS]);
+tlpu_status tlpu_fcore_counters(tlpu_fcore *m, uint64_t out[TLPU_NUM_COUNTERS]);
 
 /* Simulated cycles since creation. */
-tlpu_status tlpu_model_cycle(const tlpu_model *m, uint64_t *cycle);
+tlpu_status tlpu_fcore_cycle(const tlpu_fcore *m, uint64_t *cycle);
 
 /* The interrupt line (IRQ_STATUS and IRQ_ENABLE), now: 0 or 1. */
-tlpu_status tlpu_model_irq(const tlpu_model *m, int *irq);
+tlpu_status tlpu_fcore_irq(const tlpu_fcore *m, int *irq);
 
 /* The memory fault that stopped the model, or NULL in *msg. */
-tlpu_status tlpu_model_fault(const tlpu_model *m, const char **msg);
+tlpu_status tlpu_fcore_fault(const tlpu_fcore *m, const char **msg);
 
 /* The timing-model result of the last program START ran (zeroed when none
  * did, or when START stopped at its own checks), with LANE_ADDS/SUBS/SKIPS
  * filled in: per-engine busy cycles and fetches for timelines and energy. */
-tlpu_status tlpu_model_last_run(const tlpu_model *m, tlpu_timing *out);
+tlpu_status tlpu_fcore_last_run(const tlpu_fcore *m, tlpu_timing *out);
 
 #ifdef __cplusplus
 }
 #endif
 
-#endif /* TLPU_MODEL_H */
+#endif /* TLPU_FCORE_H */
