@@ -154,7 +154,8 @@ struct tlpu_dev {
 };
 
 static const tlpu_transport *const k_transports[] = {&tlpu_transport_sim, &tlpu_transport_model,
-                                                     &tlpu_transport_usb, &tlpu_transport_sc};
+                                                     &tlpu_transport_usb, &tlpu_transport_sc,
+                                                     &tlpu_transport_ref};
 
 static tlpu_status from_pst(uint32_t pst, uint8_t op)
 {
@@ -343,7 +344,8 @@ tlpu_status tlpu_open(const char *uri, tlpu_dev **out)
             tr = k_transports[i];
     if (!tr) {
         return tlpu_fail(TLPU_ERR_INVALID_ARG,
-                         "device '%s': unknown transport (use sim:, model:, usb: or sc:)", uri);
+                         "device '%s': unknown transport (use sim:, model:, usb:, sc: or ref:)",
+                         uri);
     }
     tlpu_dev *d = calloc(1, sizeof *d);
     if (!d)
@@ -357,7 +359,7 @@ tlpu_status tlpu_open(const char *uri, tlpu_dev **out)
             tlpu_fail(st, "device '%s': %s", uri, tlpu_strerror(st));
         return st;
     }
-    st = fetch_info(d);
+    st = tr->info ? tr->info(d->ctx, &d->info) : fetch_info(d);
     if (st != TLPU_OK) {
         tr->close(d->ctx);
         free(d);
@@ -694,7 +696,7 @@ tlpu_status tlpu_list_devices(const char *uri,
         return TLPU_OK;
     }
     return tlpu_fail(TLPU_ERR_INVALID_ARG, "device '%s': unknown transport (use sim:, model:, "
-                                           "usb: or sc:)", uri);
+                                           "usb:, sc: or ref:)", uri);
 }
 
 /* ---- BitLinear ------------------------------------------------------------------------------ */
@@ -741,6 +743,7 @@ struct tlpu_dev_layer {
     /* an LPU system: the plan over the chips (ys then holds the gather area) */
     tlpu_mc_plan *mc;
     int timed;        /* the plan's links are the device's own (predicted_ps is valid) */
+    void *host;       /* a transport without a core (ref:): its BitLinear handle */
     uint32_t chip_insns[TLPU_MC_CHIPS_MAX];
 };
 
@@ -749,6 +752,8 @@ void tlpu_dev_layer_free(tlpu_dev_layer *L)
     if (!L)
         return;
     bl_release(L->dev, &L->mem);
+    if (L->host)
+        L->dev->tr->bl_free(L->dev->ctx, L->host);
     free(L->xs);
     free(L->ys);
     free(L->mc);
@@ -1009,6 +1014,20 @@ tlpu_status tlpu_dev_layer_load(tlpu_dev *dev, uint32_t m, uint32_t k, uint32_t 
         return tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
     L->dev = dev;
     L->m = m, L->k = k, L->n = n, L->fmt = fmt;
+    if (dev->tr->bl_load) { /* no core: the transport computes BitLinears itself */
+        int8_t *trits = malloc((size_t)n * k);
+        tlpu_status st = trits ? unpack_rows(L, w, rb, trits)
+                               : tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+        if (st == TLPU_OK)
+            st = dev->tr->bl_load(dev->ctx, k, n, trits, &L->host);
+        free(trits);
+        if (st != TLPU_OK) {
+            free(L);
+            return st;
+        }
+        *out = L;
+        return TLPU_OK;
+    }
     if (dev->info.chip_shift)
         return layer_load_mc(dev, L, w, rb, sched, out);
     tlpu_status st = tlpu_tile_bitlinear_effort(hw, m, k, n, fmt, dev->info.mem_latency,
@@ -1092,6 +1111,22 @@ tlpu_status tlpu_dev_layer_run(tlpu_dev_layer *L, const int8_t *x, int32_t *y, f
     tlpu_dev *dev = L->dev;
     const tlpu_hw *hw = &dev->info.hw;
     const size_t m = L->m, k = L->k, n = L->n;
+    if (L->host) { /* ref: the exact products, no core, no cycles */
+        int32_t *ym = malloc(m * n * sizeof *ym);
+        if (!ym)
+            return tlpu_fail(TLPU_ERR_NOMEM, "out of memory");
+        tlpu_status st = dev->tr->bl_run(dev->ctx, L->host, (uint32_t)m, x, ym);
+        if (st == TLPU_OK) {
+            memcpy(y, ym, m * n * sizeof *ym);
+            if (y_f && (st = tlpu_bitlinear_dequantize(m, n, y, x_scale, w_scale, y_f)) !=
+                           TLPU_OK)
+                tlpu_fail(st, "dequantizing: %s", tlpu_strerror(st));
+            if (st == TLPU_OK && stats)
+                memset(stats, 0, sizeof *stats);
+        }
+        free(ym);
+        return st;
+    }
     if (L->mc) {
         /* y is written only when everything worked: stage in a copy */
         int32_t *ym = malloc(m * n * sizeof *ym);

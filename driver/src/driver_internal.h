@@ -10,6 +10,7 @@
 
 struct tlpu_dev_time;
 struct tlpu_mc_system;
+struct tlpu_dev_info;
 
 /* One request and the room for its reply. */
 typedef struct tlpu_xfer {
@@ -47,12 +48,20 @@ typedef struct tlpu_transport {
     tlpu_status (*time)(void *ctx, struct tlpu_dev_time *t);
     /* optional: the multi-chip system, with its links (sc:chips=N) */
     tlpu_status (*system)(void *ctx, struct tlpu_mc_system *sys);
+    /* optional, for a transport without a core (ref:): its description
+     * without an INFO packet, and BitLinears computed directly from trits
+     * (N rows of K): load once, run for any M, free */
+    tlpu_status (*info)(void *ctx, struct tlpu_dev_info *in);
+    tlpu_status (*bl_load)(void *ctx, uint32_t k, uint32_t n, const int8_t *trits, void **h);
+    tlpu_status (*bl_run)(void *ctx, void *h, uint32_t m, const int8_t *x, int32_t *y);
+    void (*bl_free)(void *ctx, void *h);
 } tlpu_transport;
 
 extern const tlpu_transport tlpu_transport_sim;
 extern const tlpu_transport tlpu_transport_model;
 extern const tlpu_transport tlpu_transport_usb;
 extern const tlpu_transport tlpu_transport_sc;
+extern const tlpu_transport tlpu_transport_ref;
 
 struct tlpu_fw;
 /* For transports that take one packet at a time: one(ctx, &x[i]) for each,

@@ -142,5 +142,9 @@ static tlpu_status model_transact(void *ctx, tlpu_xfer *x, size_t n, const tlpu_
 }
 
 const tlpu_transport tlpu_transport_model = {
-    "model", "the functional C model of the core and the firmware, in this process", model_open,
-    model_close, model_transact, NULL, NULL, NULL};
+    .scheme = "model",
+    .doc = "the functional C model of the core and the firmware, in this process",
+    .open = model_open,
+    .close = model_close,
+    .transact = model_transact,
+};

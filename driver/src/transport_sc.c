@@ -242,6 +242,12 @@ static tlpu_status sc_system(void *ctx, tlpu_mc_system *sys)
 }
 
 const tlpu_transport tlpu_transport_sc = {
-    "sc", "the board as a SystemC/TLM-2.0 platform: host link, firmware, DRAM, Verilated core "
-          "(chips=N: an LPU system of N chips)",
-    sc_open, sc_close, sc_transact, NULL, sc_time, sc_system};
+    .scheme = "sc",
+    .doc = "the board as a SystemC/TLM-2.0 platform: host link, firmware, DRAM, Verilated core "
+           "(chips=N: an LPU system of N chips)",
+    .open = sc_open,
+    .close = sc_close,
+    .transact = sc_transact,
+    .time = sc_time,
+    .system = sc_system,
+};

@@ -188,5 +188,9 @@ static tlpu_status sim_transact(void *ctx, tlpu_xfer *x, size_t n, const tlpu_io
 }
 
 const tlpu_transport tlpu_transport_sim = {
-    "sim", "the cycle-accurate Verilated core, DRAM model and firmware in this process",
-    sim_open, sim_close, sim_transact, NULL, NULL, NULL};
+    .scheme = "sim",
+    .doc = "the cycle-accurate Verilated core, DRAM model and firmware in this process",
+    .open = sim_open,
+    .close = sim_close,
+    .transact = sim_transact,
+};

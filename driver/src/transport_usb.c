@@ -685,5 +685,10 @@ static int usb_list(const char *params, void (*fn)(void *arg, const char *uri, c
 }
 
 const tlpu_transport tlpu_transport_usb = {
-    "usb", "a tlpu board over USB (libusb, asynchronous bulk transfers)", usb_open, usb_close,
-    usb_transact, usb_list, NULL, NULL};
+    .scheme = "usb",
+    .doc = "a tlpu board over USB (libusb, asynchronous bulk transfers)",
+    .open = usb_open,
+    .close = usb_close,
+    .transact = usb_transact,
+    .list = usb_list,
+};
