@@ -29,5 +29,6 @@ int cmd_matmul(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_gguf_info(int argc, char **argv);
+int cmd_logits(int argc, char **argv);
 
 #endif

@@ -81,6 +81,10 @@ static void usage(FILE *f)
           "      energy table); with a device, layers also run on it and are\n"
           "      checked against the reference and the estimate\n"
           "  sim ...     the same as report with --device sim: --simulate one-layer\n"
+          "  logits -m FILE --tokens \"ID ...\" [--generate N] [--act token|q8k|float]\n"
+          "         [--kv f32|f16] [--device URI] -o OUT\n"
+          "      a model's logits for the tokens (one batch), then N greedy tokens one\n"
+          "      at a time, in llama.cpp-comparable LGTS form\n"
           "  gguf-info FILE [--json]\n"
           "      check a GGUF model file and list its version, alignment, metadata\n"
           "      (arrays show their first items) and tensors (type, dims, offset, bytes)\n"
@@ -111,6 +115,8 @@ int main(int argc, char **argv)
         return cmd_sim(argc - 1, argv + 1);
     if (strcmp(cmd, "gguf-info") == 0)
         return cmd_gguf_info(argc - 1, argv + 1);
+    if (strcmp(cmd, "logits") == 0)
+        return cmd_logits(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("tlpu %s (reference BitLinear path: %s)\n", TLPU_VERSION_STRING,
                tlpu_isa_name(tlpu_isa_resolve(TLPU_ISA_AUTO)));
