@@ -88,6 +88,10 @@ static void usage(FILE *f)
           "  gguf-info FILE [--json]\n"
           "      check a GGUF model file and list its version, alignment, metadata\n"
           "      (arrays show their first items) and tensors (type, dims, offset, bytes)\n"
+          "  tokenize -m FILE [--no-bos] [--parse-special] TEXT\n"
+          "  tokenize -m FILE [--parse-special] --detokenize \"ID ...\"\n"
+          "      the token ids of TEXT as llama.cpp / bitnet.cpp give them for the\n"
+          "      file's tokenizer, or the text of the ids\n"
           "  version     print the version and the reference's instruction-set path\n"
           "  help        print this text\n",
           f);
@@ -115,6 +119,8 @@ int main(int argc, char **argv)
         return cmd_sim(argc - 1, argv + 1);
     if (strcmp(cmd, "gguf-info") == 0)
         return cmd_gguf_info(argc - 1, argv + 1);
+    if (strcmp(cmd, "tokenize") == 0)
+        return cmd_tokenize(argc - 1, argv + 1);
     if (strcmp(cmd, "logits") == 0)
         return cmd_logits(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {

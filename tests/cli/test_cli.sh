@@ -222,6 +222,24 @@ head -c 300000 "$data/models/tiny-bitnet-tq2_0.gguf" >"$tmp/cut2.gguf"
 expect 2 "gguf-info: $tmp/cut2\.gguf: offset [0-9]+: tensor 9 'blk\.0\.ffn_gate\.weight': .* run past the end of the file" -- gguf-info "$tmp/cut2.gguf"
 expect 2 'gguf-info: FILE is required' -- gguf-info
 expect 2 "gguf-info: unknown option '--bogus'" -- gguf-info --bogus "$data/models/tiny-bitnet-f16.gguf"
+# tokenizers (tests/data/models/README.md, models-b158/tokenizer-*.tsv)
+spm=$data/models/tiny-bitnet-tq2_0.gguf b158=$data/models-b158/tiny-b158-i2_s.gguf l3=$data/models-b158/vocab-llama-bpe.gguf
+expect 0 '^1 335 382 350$' -- tokenize -m "$spm" "the word was"
+expect 0 '^259 198 172$' -- tokenize -m "$spm" --no-bos "$(printf '\303\251')"
+expect 0 '^434 39 68 279 78 11 220 54 302 75 67 0 220 40 83 6 82 220 20 220 78 6 66 75 78 66 74 13$' -- tokenize -m "$b158" "Hello, World! It's 5 o'clock."
+expect 0 '^434 39 68 279 78 11 220 54 302 75 67 0 220 40 83 363 220 20 220 78 6 66 75 78 66 74 13$' -- tokenize -m "$l3" "Hello, World! It's 5 o'clock."
+expect 0 '^434 434 82 88 82 443 440$' -- tokenize -m "$l3" --parse-special '<|begin_of_text|>sys<|eot_id|><|start_header_id|>'
+expect 0 "^Hello, World! It's 5 o'clock\.$" -- tokenize -m "$b158" --detokenize "434 39 68 279 78 11 220 54 302 75 67 0 220 40 83 6 82 220 20 220 78 6 66 75 78 66 74 13"
+expect 0 '^<\|begin_of_text\|>sys<\|eot_id\|>$' -- tokenize -m "$l3" --parse-special --detokenize "[434, 82, 88, 82, 443]"
+expect 2 'tokenize: -m FILE .* is required' -- tokenize "the word was"
+expect 2 'tokenize: TEXT \(or --detokenize IDS\) is required' -- tokenize -m "$spm"
+expect 2 "tokenize: unknown option '--bogus'" -- tokenize -m "$spm" --bogus "x"
+expect 2 "tokenize: $tmp/none\.gguf: offset 0: cannot open" -- tokenize -m "$tmp/none.gguf" "x"
+expect 2 "tokenize: $tmp/cut\.gguf: offset 4999: .*truncated" -- tokenize -m "$tmp/cut.gguf" "x"
+expect 2 'tokenize: --detokenize: token id 450 is out of range \(the vocabulary has 450 tokens\)' -- tokenize -m "$b158" --detokenize "1 450"
+expect 2 "tokenize: --detokenize: 'x1' is not a token id" -- tokenize -m "$b158" --detokenize "1 x1"
+LC_ALL=C sed 's/llama-bpe/llama-xyz/' "$l3" >"$tmp/pre.gguf"
+expect 2 "tokenize: $tmp/pre\.gguf: unsupported pre-tokenizer 'llama-xyz' \(tokenizer\.ggml\.pre\)" -- tokenize -m "$tmp/pre.gguf" "x"
 
 # emulated boards ($USBEMU is tlpu-usbemu): the usb: path from the shell
 # emu <exit code> <regex> tlpu-usbemu args...
