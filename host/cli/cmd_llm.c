@@ -1,13 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * tlpu logits - a model's logits for given token ids, in the LGTS layout
- * of tests/data/models/README.md, so they compare with llama.cpp's:
+ * tlpu logits -m FILE --tokens "ID ID ..." [--generate N]
+ *             [--act token|q8k|float] [--kv f32|f16] [--outlier X] [--device URI] -o OUT
  *
- *   tlpu logits -m FILE --tokens "ID ID ..." [--generate N]
- *               [--act token|q8k|float] [--kv f32|f16] [--device URI] -o OUT
- *
- * The prompt runs as one batch (logits for every position), then N greedy
- * tokens one at a time with the KV cache.
+ * A model's logits for given token ids, in the LGTS layout of
+ * tests/data/models/README.md, so they compare with llama.cpp's: the prompt
+ * as one batch, then N greedy tokens one at a time with the KV cache.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -102,6 +100,14 @@ int cmd_logits(int argc, char **argv)
                 cli_error(cmd, "--kv: '%s' is not f32 or f16", v);
                 return CLI_USAGE;
             }
+        } else if (!strcmp(o, "--outlier")) {
+            char *e;
+            double x = strtod(v, &e);
+            if (e == v || *e || !(x > 0 && x < 1e30)) {
+                cli_error(cmd, "--outlier: '%s' is not a positive magnitude", v);
+                return CLI_USAGE;
+            }
+            mp.outlier = (float)x;
         } else {
             cli_error(cmd, "unknown option '%s'", o);
             return CLI_USAGE;
@@ -121,7 +127,7 @@ int cmd_logits(int argc, char **argv)
     if (st != TLPU_OK) {
         cli_error(cmd, "%s", err);
         free(ids);
-        return st == TLPU_ERR_NOMEM || st == TLPU_ERR_IO ? CLI_FAIL : CLI_USAGE;
+        return st == TLPU_ERR_NOMEM ? CLI_FAIL : CLI_USAGE;
     }
     tlpu_model_info in;
     tlpu_model_get_info(m, &in);
@@ -190,10 +196,16 @@ int cmd_logits(int argc, char **argv)
     tlpu_context_stats cs;
     tlpu_context_get_stats(c, &cs);
     printf("%s: %u rows of %u logits (%u prompt, %llu generated), act %s, on %s: %llu BitLinear "
-           "calls, %llu device cycles\n",
+           "calls, %llu device cycles",
            outp, rows, in.n_vocab, n, (unsigned long long)gen, tlpu_act_name(mp.act),
            mp.act == TLPU_ACT_FLOAT ? "the host" : mp.device,
            (unsigned long long)cs.bitlinear_calls, (unsigned long long)cs.device_cycles);
+    if (mp.outlier > 0) /* activations counted once per BitLinear input element */
+        printf(", %llu activations (%.3f%%) above %g kept in float",
+               (unsigned long long)cs.outliers,
+               cs.activations ? 100.0 * (double)cs.outliers / (double)cs.activations : 0.0,
+               (double)mp.outlier);
+    putchar('\n');
 out:
     tlpu_context_free(c);
     tlpu_model_free(m);
@@ -202,3 +214,4 @@ out:
     free(lg);
     return rc;
 }
+

@@ -405,6 +405,10 @@ static tlpu_status hp_f32(tlpu_model *m, const char *key, float *out, float dflt
     return TLPU_OK;
 }
 
+static tlpu_status model_load(const char *path, const void *data, size_t size,
+                              const tlpu_model_params *p, tlpu_model **out, char *err,
+                              size_t errlen);
+
 tlpu_status tlpu_model_load(const char *path, const tlpu_model_params *p, tlpu_model **out,
                             char *err, size_t errlen)
 {
@@ -412,6 +416,24 @@ tlpu_status tlpu_model_load(const char *path, const tlpu_model_params *p, tlpu_m
         err[0] = 0;
     if (!path || !out)
         return fail(err, errlen, TLPU_ERR_INVALID_ARG, "tlpu_model_load: NULL argument");
+    return model_load(path, NULL, 0, p, out, err, errlen);
+}
+
+tlpu_status tlpu_model_load_mem(const void *data, size_t size, const char *name,
+                                const tlpu_model_params *p, tlpu_model **out, char *err,
+                                size_t errlen)
+{
+    if (err && errlen)
+        err[0] = 0;
+    if (!data || !out)
+        return fail(err, errlen, TLPU_ERR_INVALID_ARG, "tlpu_model_load_mem: NULL argument");
+    return model_load(name ? name : "(memory)", data, size, p, out, err, errlen);
+}
+
+static tlpu_status model_load(const char *path, const void *data, size_t size,
+                              const tlpu_model_params *p, tlpu_model **out, char *err,
+                              size_t errlen)
+{
     tlpu_model_params dp;
     tlpu_model_params_init(&dp);
     if (!p)
@@ -427,9 +449,15 @@ tlpu_status tlpu_model_load(const char *path, const tlpu_model_params *p, tlpu_m
     m->p = *p;
     snprintf(m->device, sizeof m->device, "%s", p->device ? p->device : "ref:");
     m->p.device = m->device;
-    tlpu_status st = tlpu_gguf_open(path, &m->g, err, errlen);
+    tlpu_status st = data ? tlpu_gguf_open_mem(data, size, &m->g, err, errlen)
+                          : tlpu_gguf_open(path, &m->g, err, errlen);
     if (st != TLPU_OK) {
         free(m);
+        if (data && err && errlen) { /* name the image */
+            char tmp[1024];
+            snprintf(tmp, sizeof tmp, "%s: %s", path, err);
+            snprintf(err, errlen, "%s", tmp);
+        }
         return st;
     }
     const char *arch = tlpu_gguf_architecture(m->g);
@@ -611,6 +639,7 @@ struct tlpu_context {
     uint32_t cap;
     float *h, *a, *q, *k, *v, *o, *g, *u, *y, *scores;
     int8_t *xq;
+    float *xo;               /* the activations without their outlier channels */
     float *xs;               /* activation scales: [cap] or [cap][nb] */
     int32_t *yi;
     tlpu_context_stats st;
@@ -626,7 +655,7 @@ void tlpu_context_free(tlpu_context *c)
     free(c->vc);
     free(c->logits);
     free(c->h), free(c->a), free(c->q), free(c->k), free(c->v), free(c->o);
-    free(c->g), free(c->u), free(c->y), free(c->scores), free(c->xq), free(c->xs), free(c->yi);
+    free(c->g), free(c->u), free(c->y), free(c->scores), free(c->xq), free(c->xo), free(c->xs), free(c->yi);
     free(c);
 }
 
@@ -691,10 +720,23 @@ void tlpu_context_get_stats(const tlpu_context *c, tlpu_context_stats *s)
     *s = c->st;
     tlpu_dev_time t;
     if (c->timed && tlpu_get_time(c->m->dev, &t) == TLPU_OK) {
+        const tlpu_dev_time *a = &c->t0;
         s->has_board = 1;
-        s->board_s = t.total_s - c->t0.total_s;
-        s->board_j = (t.link_j - c->t0.link_j) + (t.dram_j - c->t0.dram_j) +
-                     (t.c2c_j - c->t0.c2c_j);
+        s->board.total_s = t.total_s - a->total_s;
+        s->board.link_s = t.link_s - a->link_s;
+        s->board.fw_s = t.fw_s - a->fw_s;
+        s->board.dram_s = t.dram_s - a->dram_s;
+        s->board.core_s = t.core_s - a->core_s;
+        s->board.c2c_s = t.c2c_s - a->c2c_s;
+        s->board.link_j = t.link_j - a->link_j;
+        s->board.dram_j = t.dram_j - a->dram_j;
+        s->board.c2c_j = t.c2c_j - a->c2c_j;
+        s->board.link_bytes = t.link_bytes - a->link_bytes;
+        s->board.dram_bytes = t.dram_bytes - a->dram_bytes;
+        s->board.c2c_bytes = t.c2c_bytes - a->c2c_bytes;
+        s->board.packets = t.packets - a->packets;
+        s->board.mc_runs = t.mc_runs - a->mc_runs;
+        s->board.mc_ps = t.mc_ps - a->mc_ps;
     }
 }
 
@@ -725,6 +767,7 @@ static tlpu_status reserve(tlpu_context *c, uint32_t t)
     RE(c->scores, (size_t)c->n_ctx);
     RE(c->xq, (size_t)t * (wide + QK)); /* the activations, then one K block of them */
     RE(c->xs, (size_t)t * (wide / QK + 1));
+    RE(c->xo, (size_t)t * wide);
     RE(c->yi, (size_t)t * wide);
 #undef RE
     c->cap = t;
@@ -826,7 +869,41 @@ static tlpu_status dev_run(tlpu_context *c, lin *l, uint32_t part, uint32_t m, c
                      tlpu_last_error());
     c->st.bitlinear_calls++;
     c->st.device_cycles += s.cycles;
+    for (unsigned i = 0; i < TLPU_NUM_COUNTERS; i++)
+        c->st.counters[i] += s.counters[i];
     c->st.macs += (uint64_t)m * kk * l->n;
+    return TLPU_OK;
+}
+
+/* the token mode's device part: c->xq (t x K int8, scales c->xs) against l */
+static tlpu_status token_device(tlpu_context *c, lin *l, uint32_t t, float *y)
+{
+    const uint32_t K = l->k, N = l->n, nb = l->nb;
+    tlpu_status st;
+    if (!l->blocky) {
+        if ((st = dev_run(c, l, 0, t, c->xq, c->yi)) != TLPU_OK)
+            return st;
+        for (uint32_t r = 0; r < t; r++)
+            for (uint32_t n = 0; n < N; n++)
+                y[(size_t)r * N + n] =
+                    ((float)c->yi[(size_t)r * N + n] / c->xs[r]) * l->row_scale[n] * l->out_scale;
+        return TLPU_OK;
+    }
+    /* per-block weight scales: the int32 sum of every K block */
+    memset(y, 0, (size_t)t * N * sizeof *y);
+    int8_t *xb = c->xq + (size_t)t * K; /* room after xq: t x 256 */
+    for (uint32_t b = 0; b < nb; b++) {
+        for (uint32_t r = 0; r < t; r++)
+            memcpy(xb + (size_t)r * QK, c->xq + (size_t)r * K + (size_t)b * QK, QK);
+        if ((st = dev_run(c, l, b + 1, t, xb, c->yi)) != TLPU_OK)
+            return st;
+        for (uint32_t r = 0; r < t; r++)
+            for (uint32_t n = 0; n < N; n++)
+                y[(size_t)r * N + n] += l->scale[(size_t)n * nb + b] * (float)c->yi[(size_t)r * N + n];
+    }
+    for (uint32_t r = 0; r < t; r++)
+        for (uint32_t n = 0; n < N; n++)
+            y[(size_t)r * N + n] = y[(size_t)r * N + n] / c->xs[r] * l->out_scale;
     return TLPU_OK;
 }
 
@@ -836,6 +913,7 @@ static tlpu_status bitlinear(tlpu_context *c, lin *l, uint32_t t, const float *x
     const tlpu_act act = c->m->p.act;
     const uint32_t K = l->k, N = l->n, nb = l->nb;
     tlpu_status st;
+    c->st.activations += (uint64_t)t * K;
     if (act == TLPU_ACT_FLOAT) {
         /* exact float activations against the trits, block by block */
         const uint32_t bk = nb > 1 ? QK : K;
@@ -855,38 +933,47 @@ static tlpu_status bitlinear(tlpu_context *c, lin *l, uint32_t t, const float *x
         return TLPU_OK;
     }
     if (act == TLPU_ACT_TOKEN) {
-        /* BitNet: one int8 scale per token over all of K */
-        if ((st = tlpu_quantize_activations(TLPU_DTYPE_F32, x, t, K, c->xq, c->xs)) != TLPU_OK)
+        /* BitNet: one int8 scale per token over all of K. With outliers
+         * (LLM.int8()): channels above the threshold stay in float on the
+         * host, against the same trits; the rest are quantized with their
+         * own maximum and go to the device. */
+        const float thr = c->m->p.outlier;
+        const float *xin = x;
+        uint32_t nout = 0;
+        if (thr > 0) {
+            for (size_t i = 0; i < (size_t)t * K; i++) {
+                const int big = fabsf(x[i]) > thr;
+                c->xo[i] = big ? 0.0f : x[i];
+                nout += big;
+            }
+            xin = c->xo;
+        }
+        if ((st = tlpu_quantize_activations(TLPU_DTYPE_F32, xin, t, K, c->xq, c->xs)) != TLPU_OK)
             return lfail(st, "quantizing the activations of '%s': %s", l->name,
                              tlpu_strerror(st));
-        if (!l->blocky) {
-            if ((st = dev_run(c, l, 0, t, c->xq, c->yi)) != TLPU_OK)
-                return st;
+        if (nout) {
+            st = token_device(c, l, t, y);
+            c->st.outliers += nout;
+            /* the outlier channels' float products, each with its block's scale */
+            const uint32_t bk = nb > 1 ? QK : K;
             for (uint32_t r = 0; r < t; r++)
-                for (uint32_t n = 0; n < N; n++)
-                    y[(size_t)r * N + n] =
-                        ((float)c->yi[(size_t)r * N + n] / c->xs[r]) * l->row_scale[n] *
-                        l->out_scale;
-            return TLPU_OK;
+                for (uint32_t j = 0; j < K; j++) {
+                    const float xv = x[(size_t)r * K + j];
+                    if (!(fabsf(xv) > thr))
+                        continue;
+                    for (uint32_t n = 0; n < N; n++) {
+                        const int8_t w = l->trits[(size_t)n * K + j];
+                        if (w)
+                            y[(size_t)r * N + n] += (w > 0 ? xv : -xv) *
+                                                    l->scale[(size_t)n * nb + j / bk] *
+                                                    l->out_scale;
+                    }
+                }
+            return st;
         }
-        /* per-block weight scales: the int32 sum of every K block */
-        memset(y, 0, (size_t)t * N * sizeof *y);
-        int8_t *xb = c->xq + (size_t)t * K; /* room after xq: t x 256 */
-        for (uint32_t b = 0; b < nb; b++) {
-            for (uint32_t r = 0; r < t; r++)
-                memcpy(xb + (size_t)r * QK, c->xq + (size_t)r * K + (size_t)b * QK, QK);
-            if ((st = dev_run(c, l, b + 1, t, xb, c->yi)) != TLPU_OK)
-                return st;
-            for (uint32_t r = 0; r < t; r++)
-                for (uint32_t n = 0; n < N; n++)
-                    y[(size_t)r * N + n] +=
-                        l->scale[(size_t)n * nb + b] * (float)c->yi[(size_t)r * N + n];
-        }
-        for (uint32_t r = 0; r < t; r++)
-            for (uint32_t n = 0; n < N; n++)
-                y[(size_t)r * N + n] = y[(size_t)r * N + n] / c->xs[r] * l->out_scale;
-        return TLPU_OK;
+        return token_device(c, l, t, y);
     }
+
     /* Q8K: llama.cpp's per-256-block activation scales: every block apart */
     int8_t *xb = c->xq + (size_t)t * K;
     for (uint32_t r = 0; r < t; r++)
@@ -935,6 +1022,82 @@ static void rope(float *x, uint32_t hd, uint32_t pos, float base)
         x[i] = x0 * cs - x1 * sn;
         x[i + hd / 2] = x0 * sn + x1 * cs;
         theta *= theta_scale;
+    }
+}
+
+/* ---- the output projection: a float matrix (F32, F16, BF16) times a vector -------------- */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_X86_MATVEC 1
+#define TGT __attribute__((target("avx2,fma,f16c")))
+
+static TGT float hsum256(__m256 v)
+{
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+/* rows of F16 (type 1) or F32 (type 0) times x: four 8-wide accumulators,
+ * as ggml's vector dot products keep */
+static TGT void matvec_avx2(const fmat *m, const float *x, float *y)
+{
+    const uint64_t E = m->cols, E32 = E / 32 * 32;
+    for (uint64_t r = 0; r < m->rows; r++) {
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        float tail = 0;
+        if (m->type == TLPU_GGUF_TYPE_F16) {
+            const uint16_t *w = (const uint16_t *)m->data + r * E;
+            for (uint64_t e = 0; e < E32; e += 32) {
+                a0 = _mm256_fmadd_ps(_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + e))),
+                                     _mm256_loadu_ps(x + e), a0);
+                a1 = _mm256_fmadd_ps(
+                    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + e + 8))),
+                    _mm256_loadu_ps(x + e + 8), a1);
+                a2 = _mm256_fmadd_ps(
+                    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + e + 16))),
+                    _mm256_loadu_ps(x + e + 16), a2);
+                a3 = _mm256_fmadd_ps(
+                    _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + e + 24))),
+                    _mm256_loadu_ps(x + e + 24), a3);
+            }
+            for (uint64_t e = E32; e < E; e++)
+                tail += tlpu_f16_to_f32(w[e]) * x[e];
+        } else {
+            const float *w = (const float *)m->data + r * E;
+            for (uint64_t e = 0; e < E32; e += 32) {
+                a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + e), _mm256_loadu_ps(x + e), a0);
+                a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + e + 8), _mm256_loadu_ps(x + e + 8), a1);
+                a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + e + 16), _mm256_loadu_ps(x + e + 16),
+                                     a2);
+                a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + e + 24), _mm256_loadu_ps(x + e + 24),
+                                     a3);
+            }
+            for (uint64_t e = E32; e < E; e++)
+                tail += w[e] * x[e];
+        }
+        y[r] = hsum256(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3))) + tail;
+    }
+}
+#endif
+
+static void matvec(const fmat *m, const float *x, float *y)
+{
+#ifdef HAVE_X86_MATVEC
+    const int fast = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+                     __builtin_cpu_supports("f16c");
+    if (fast && m->type != TLPU_GGUF_TYPE_BF16 && ((uintptr_t)m->data % 4) == 0) {
+        matvec_avx2(m, x, y);
+        return;
+    }
+#endif
+    for (uint64_t r = 0; r < m->rows; r++) {
+        float d = 0;
+        for (uint64_t e = 0; e < m->cols; e++)
+            d += x[e] * fmat_at(m, r, e);
+        y[r] = d;
     }
 }
 
@@ -1068,13 +1231,7 @@ tlpu_status tlpu_context_decode(tlpu_context *c, const int32_t *tokens, uint32_t
         if (round_in)
             for (uint32_t e = 0; e < E; e++)
                 x[e] = f16r(x[e]);
-        float *row = lg + (size_t)(t - r0) * in->n_vocab;
-        for (uint32_t v = 0; v < in->n_vocab; v++) {
-            float d = 0;
-            for (uint32_t e = 0; e < E; e++)
-                d += x[e] * fmat_at(&m->out, v, e);
-            row[v] = d;
-        }
+        matvec(&m->out, x, lg + (size_t)(t - r0) * in->n_vocab);
     }
     c->nlogits = rows;
     c->pos += n;

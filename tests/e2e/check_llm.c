@@ -241,6 +241,52 @@ START_TEST(test_b158_float)
 }
 END_TEST
 
+/* LLM.int8()-style outliers: channels above the threshold in float on the
+ * host. A huge threshold changes nothing; a low one brings the logits closer
+ * to exact float activations, and says how many it kept */
+static double meandiff(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += fabs((double)a[i] - (double)b[i]);
+    return s / (double)n;
+}
+
+START_TEST(test_outliers)
+{
+    lgts ref = load_ref("models/tiny-bitnet-tq2_0.logits.f32");
+    const size_t cnt = (size_t)ref.nr * ref.nv;
+    float *fl = malloc(4 * cnt), *plain = malloc(4 * cnt), *big = malloc(4 * cnt),
+          *two = malloc(4 * cnt);
+    int32_t *tok = malloc(4ull * ref.nr);
+    tlpu_model *m = load(k_upstream[0], "ref:", TLPU_ACT_FLOAT);
+    run(m, TLPU_KV_F32, &ref, ref.ng, fl, tok);
+    tlpu_model_free(m);
+    m = load(k_upstream[0], "ref:", TLPU_ACT_TOKEN);
+    run(m, TLPU_KV_F32, &ref, ref.ng, plain, tok);
+    tlpu_model_free(m);
+    const float thr[2] = {1e20f, 2.0f};
+    float *outs[2] = {big, two};
+    for (int i = 0; i < 2; i++) {
+        char path[1024], err[512];
+        snprintf(path, sizeof path, "%s/%s", TLPU_TEST_DATA_DIR, k_upstream[0]);
+        tlpu_model_params p;
+        tlpu_model_params_init(&p);
+        p.outlier = thr[i];
+        ck_assert_int_eq(tlpu_model_load(path, &p, &m, err, sizeof err), TLPU_OK);
+        run(m, TLPU_KV_F32, &ref, ref.ng, outs[i], tok);
+        tlpu_model_free(m);
+    }
+    ck_assert_mem_eq(big, plain, 4 * cnt);
+    const double e0 = meandiff(plain, fl, cnt), e2 = meandiff(two, fl, cnt);
+    printf("outliers above 2 in float: mean |d| to exact activations %.3g (without: %.3g)\n", e2,
+           e0);
+    ck_assert(e2 < 0.75 * e0);
+    free(fl), free(plain), free(big), free(two), free(tok);
+    free_ref(&ref);
+}
+END_TEST
+
 START_TEST(test_bad_input)
 {
     char path[1024], err[512];
@@ -334,6 +380,7 @@ int main(void)
     tcase_add_loop_test(tc, test_devices_bit_identical, 0, 2);
     tcase_add_loop_test(tc, test_b158_token, 0, 2);
     tcase_add_loop_test(tc, test_b158_float, 0, 2);
+    tcase_add_test(tc, test_outliers);
     tcase_add_test(tc, test_bad_input);
     tcase_add_test(tc, test_sampler);
     suite_add_tcase(s, tc);

@@ -68,6 +68,11 @@ void tlpu_model_params_init(tlpu_model_params *p);
  * gets a message naming the file, tensor or key and the problem. */
 tlpu_status tlpu_model_load(const char *path, const tlpu_model_params *p, tlpu_model **out,
                             char *err, size_t errlen);
+/* The same from a GGUF image in memory (not copied: keep it until
+ * tlpu_model_free); name is used in messages. */
+tlpu_status tlpu_model_load_mem(const void *data, size_t size, const char *name,
+                                const tlpu_model_params *p, tlpu_model **out, char *err,
+                                size_t errlen);
 void tlpu_model_free(tlpu_model *m);
 
 typedef struct tlpu_model_info {
@@ -113,9 +118,12 @@ const float *tlpu_context_logits(const tlpu_context *c, uint32_t i);
 typedef struct tlpu_context_stats {
     uint64_t tokens, batches, bitlinear_calls;
     uint64_t device_cycles;   /* the cores' CYCLES (0 on ref:) */
+    uint64_t counters[TLPU_NUM_COUNTERS]; /* every performance counter, summed (0 on ref:) */
     uint64_t macs;            /* ternary MACs sent to the device */
+    uint64_t activations;     /* BitLinear input elements (tokens x K, summed) */
+    uint64_t outliers;        /* of those, kept in float on the host (outlier option) */
     int has_board;            /* sc: */
-    double board_s, board_j;  /* the board's time (link + firmware + memory + core) and energy */
+    tlpu_dev_time board;      /* the board's time and energy since the context was made */
 } tlpu_context_stats;
 
 void tlpu_context_get_stats(const tlpu_context *c, tlpu_context_stats *s);
