@@ -31,5 +31,7 @@ int cmd_sim(int argc, char **argv);
 int cmd_gguf_info(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_logits(int argc, char **argv);
+int cmd_generate(int argc, char **argv);
+int cmd_perplexity(int argc, char **argv);
 
 #endif

@@ -81,6 +81,13 @@ static void usage(FILE *f)
           "      energy table); with a device, layers also run on it and are\n"
           "      checked against the reference and the estimate\n"
           "  sim ...     the same as report with --device sim: --simulate one-layer\n"
+          "  generate -m FILE -p PROMPT [-n N] [--device URI] [--act token|q8k|float]\n"
+          "         [--kv f32|f16] [--outlier X] [--temp T --top-k K --top-p P --seed S]\n"
+          "         [--ctx N] [--clock HZ] [--energy TABLE]\n"
+          "      continue PROMPT with every BitLinear on the device, streaming the text,\n"
+          "      then tokens/s, cycles, ms/token and J/token (and the board's time on sc:)\n"
+          "  perplexity -m FILE -f TEXT [--ctx N] [--chunks N] [--device URI] [--act ...]\n"
+          "      llama.cpp's perplexity: chunks of n_ctx, the second half of each scored\n"
           "  logits -m FILE --tokens \"ID ...\" [--generate N] [--act token|q8k|float]\n"
           "         [--kv f32|f16] [--device URI] -o OUT\n"
           "      a model's logits for the tokens (one batch), then N greedy tokens one\n"
@@ -123,6 +130,10 @@ int main(int argc, char **argv)
         return cmd_tokenize(argc - 1, argv + 1);
     if (strcmp(cmd, "logits") == 0)
         return cmd_logits(argc - 1, argv + 1);
+    if (strcmp(cmd, "generate") == 0)
+        return cmd_generate(argc - 1, argv + 1);
+    if (strcmp(cmd, "perplexity") == 0)
+        return cmd_perplexity(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("tlpu %s (reference BitLinear path: %s)\n", TLPU_VERSION_STRING,
                tlpu_isa_name(tlpu_isa_resolve(TLPU_ISA_AUTO)));

@@ -222,6 +222,27 @@ head -c 300000 "$data/models/tiny-bitnet-tq2_0.gguf" >"$tmp/cut2.gguf"
 expect 2 "gguf-info: $tmp/cut2\.gguf: offset [0-9]+: tensor 9 'blk\.0\.ffn_gate\.weight': .* run past the end of the file" -- gguf-info "$tmp/cut2.gguf"
 expect 2 'gguf-info: FILE is required' -- gguf-info
 expect 2 "gguf-info: unknown option '--bogus'" -- gguf-info --bogus "$data/models/tiny-bitnet-f16.gguf"
+# inference: logits, generation and perplexity with the BitLinears on a device
+b158="$data/models-b158/tiny-b158-i2_s.gguf"
+tq2="$data/models/tiny-bitnet-tq2_0.gguf"
+expect 0 'act q8k, on model:: [0-9]+ BitLinear calls' -- logits -m "$tq2" --tokens "1 259 300 77" --generate 2 --act q8k --device model: -o "$tmp/l.lgts"
+expect 0 'generation +4 tokens in' -- generate -m "$b158" -p "Hello world" -n 4 --device ref:
+expect 0 'per generated token [0-9.]+ ms \(link [0-9.]+, firmware' -- generate -m "$b158" -p "Hi" -n 3 --device sc:link=usb3,variant=small
+expect 0 'generation [0-9]+ cycles: [0-9.]+ ms/token' -- generate -m "$tq2" -p "the word" -n 3 --device sim:variant=small --act q8k
+expect 2 'generate: -m FILE and -p PROMPT are required' -- generate -m "$b158"
+expect 2 "generate: --act: 'int4' is not token, q8k or float" -- generate -m "$b158" -p x --act int4
+expect 2 "generate: --temp: '-1' is out of range" -- generate -m "$b158" -p x --temp -1
+expect 2 'do not fit the context of 8' -- generate -m "$b158" -p "one two three" -n 10 --ctx 8
+expect 2 "cannot open device 'nodev:'" -- generate -m "$b158" -p x --device nodev:
+expect 2 "logits: --tokens: 'x1' is not a token id" -- logits -m "$tq2" --tokens "1 x1" -o "$tmp/l.lgts"
+expect 2 'token 999 at batch position 1 is not in the vocabulary of 384' -- logits -m "$tq2" --tokens "1 999" -o "$tmp/l.lgts"
+expect 2 "logits: $tmp/none.gguf: offset 0: cannot open" -- logits -m "$tmp/none.gguf" --tokens 1 -o "$tmp/l.lgts"
+for i in $(seq 1 40); do printf 'the word was with one of the words that are from this. ' ; done >"$tmp/text.txt"
+expect 0 'Final estimate: PPL = [0-9.]+ \+/- [0-9.]+' -- perplexity -m "$tq2" -f "$tmp/text.txt" --ctx 64 --act q8k
+printf 'too short a text' >"$tmp/short.txt"
+expect 2 'has [0-9]+ tokens: at least 2 x n_ctx = 128 are needed' -- perplexity -m "$tq2" -f "$tmp/short.txt" --ctx 64
+expect 2 "perplexity: $tmp/nothing.txt: cannot open" -- perplexity -m "$tq2" -f "$tmp/nothing.txt"
+
 # tokenizers (tests/data/models/README.md, models-b158/tokenizer-*.tsv)
 spm=$data/models/tiny-bitnet-tq2_0.gguf b158=$data/models-b158/tiny-b158-i2_s.gguf l3=$data/models-b158/vocab-llama-bpe.gguf
 expect 0 '^1 335 382 350$' -- tokenize -m "$spm" "the word was"
