@@ -2,7 +2,7 @@
 /*
  * tlpu generate -m FILE -p PROMPT [-n N] [--device URI] [--act token|q8k|float]
  *               [--kv f32|f16] [--outlier X] [--temp T] [--top-k K] [--top-p P]
- *               [--seed S] [--ctx N] [--clock HZ] [--energy 7nm|45nm|FILE]
+ *               [--seed S] [--ctx N] [--threads N] [--clock HZ] [--energy 7nm|45nm|FILE]
  *
  * Streams the continuation of PROMPT, then a summary: prompt and generation
  * tokens/s (wall clock) and, from the device's counters, cycles, ms/token
@@ -73,6 +73,10 @@ int cmd_generate(int argc, char **argv)
             if (cli_parse_u64(cmd, o, v, 1, 1u << 20, &u))
                 return CLI_USAGE;
             cp.n_ctx = (uint32_t)u;
+        } else if (!strcmp(o, "--threads")) {
+            if (cli_parse_u64(cmd, o, v, 1, 64, &u))
+                return CLI_USAGE;
+            mp.threads = (uint32_t)u;
         } else if (!strcmp(o, "--top-k")) {
             if (cli_parse_u64(cmd, o, v, 0, 1u << 30, &u))
                 return CLI_USAGE;

@@ -83,7 +83,7 @@ static void usage(FILE *f)
           "  sim ...     the same as report with --device sim: --simulate one-layer\n"
           "  generate -m FILE -p PROMPT [-n N] [--device URI] [--act token|q8k|float]\n"
           "         [--kv f32|f16] [--outlier X] [--temp T --top-k K --top-p P --seed S]\n"
-          "         [--ctx N] [--clock HZ] [--energy TABLE]\n"
+          "         [--ctx N] [--threads N] [--clock HZ] [--energy TABLE]\n"
           "      continue PROMPT with every BitLinear on the device, streaming the text,\n"
           "      then tokens/s, cycles, ms/token and J/token (and the board's time on sc:)\n"
           "  perplexity -m FILE -f TEXT [--ctx N] [--chunks N] [--device URI] [--act ...]\n"

@@ -4,6 +4,7 @@
 #include "tlpu/llm.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1083,7 +1084,54 @@ static TGT void matvec_avx2(const fmat *m, const float *x, float *y)
 }
 #endif
 
-static void matvec(const fmat *m, const float *x, float *y)
+static void matvec1(const fmat *m, const float *x, float *y);
+
+typedef struct mv_job {
+    fmat part;
+    const float *x;
+    float *y;
+} mv_job;
+
+static void *mv_thread(void *arg)
+{
+    mv_job *j = arg;
+    matvec1(&j->part, j->x, j->y);
+    return NULL;
+}
+
+/* rows split over `threads` threads (the caller is one of them) */
+static void matvec(const fmat *m, const float *x, float *y, uint32_t threads)
+{
+    if (threads <= 1 || m->rows < 4096) {
+        matvec1(m, x, y);
+        return;
+    }
+    if (threads > 64)
+        threads = 64;
+    mv_job job[64];
+    pthread_t tid[64];
+    int running[64] = {0};
+    const size_t esz = m->type == TLPU_GGUF_TYPE_F32 ? 4 : 2;
+    for (uint32_t i = 0; i < threads; i++) {
+        const uint64_t r0 = m->rows * i / threads, r1 = m->rows * (i + 1) / threads;
+        job[i].part = *m;
+        job[i].part.data = (const uint8_t *)m->data + r0 * m->cols * esz;
+        job[i].part.rows = r1 - r0;
+        job[i].x = x;
+        job[i].y = y + r0;
+    }
+    for (uint32_t i = 1; i < threads; i++)
+        running[i] = pthread_create(&tid[i], NULL, mv_thread, &job[i]) == 0;
+    mv_thread(&job[0]);
+    for (uint32_t i = 1; i < threads; i++) {
+        if (running[i])
+            pthread_join(tid[i], NULL);
+        else
+            mv_thread(&job[i]); /* no thread could start: do its part here */
+    }
+}
+
+static void matvec1(const fmat *m, const float *x, float *y)
 {
 #ifdef HAVE_X86_MATVEC
     const int fast = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
@@ -1231,7 +1279,7 @@ tlpu_status tlpu_context_decode(tlpu_context *c, const int32_t *tokens, uint32_t
         if (round_in)
             for (uint32_t e = 0; e < E; e++)
                 x[e] = f16r(x[e]);
-        matvec(&m->out, x, lg + (size_t)(t - r0) * in->n_vocab);
+        matvec(&m->out, x, lg + (size_t)(t - r0) * in->n_vocab, m->p.threads);
     }
     c->nlogits = rows;
     c->pos += n;

@@ -59,6 +59,9 @@ typedef struct tlpu_model_params {
      * magnitude exceeds this stay in float on the host (against the same
      * trits); the others go to the device as int8, scaled by their own max */
     float outlier;
+    /* host threads for the work outside the BitLinears that is worth
+     * splitting (the output projection); 0 or 1: the calling thread only */
+    uint32_t threads;
 } tlpu_model_params;
 
 /* device "ref:", act TOKEN, no outliers */
