@@ -22,6 +22,7 @@ PKGS=(
   python3-jsonschema # the tests validate the report JSON against its schema
   umockdev          # umockdev-wrapper: emulated USB boards for the usb: tests
   libumockdev-dev   # the emulated boards' usbdevfs ioctl handler (sim/usbemu)
+  unicode-data      # the tokenizer's Unicode tables are checked against it (the build does not need it)
 )
 names=()
 for entry in "${PKGS[@]}"; do names+=("${entry%% *}"); done
