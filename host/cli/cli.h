@@ -29,6 +29,7 @@ int cmd_matmul(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_gguf_info(int argc, char **argv);
+int cmd_quantize(int, char **);
 int cmd_tokenize(int argc, char **argv);
 int cmd_logits(int argc, char **argv);
 int cmd_generate(int argc, char **argv);

@@ -95,6 +95,9 @@ static void usage(FILE *f)
           "  gguf-info FILE [--json]\n"
           "      check a GGUF model file and list its version, alignment, metadata\n"
           "      (arrays show their first items) and tensors (type, dims, offset, bytes)\n"
+          "  quantize IN.gguf OUT.gguf --type tq2_0|tq1_0|i2_s [--ptq absmean|none]\n"
+          "      a BitNet model's F32/F16/BF16 BitLinear weights to a ternary type\n"
+          "      (absmean: BitNet's per-tensor ternarization first), the rest copied\n"
           "  tokenize -m FILE [--no-bos] [--parse-special] TEXT\n"
           "  tokenize -m FILE [--parse-special] --detokenize \"ID ...\"\n"
           "      the token ids of TEXT as llama.cpp / bitnet.cpp give them for the\n"
@@ -126,6 +129,8 @@ int main(int argc, char **argv)
         return cmd_sim(argc - 1, argv + 1);
     if (strcmp(cmd, "gguf-info") == 0)
         return cmd_gguf_info(argc - 1, argv + 1);
+    if (strcmp(cmd, "quantize") == 0)
+        return cmd_quantize(argc - 1, argv + 1);
     if (strcmp(cmd, "tokenize") == 0)
         return cmd_tokenize(argc - 1, argv + 1);
     if (strcmp(cmd, "logits") == 0)

@@ -222,6 +222,32 @@ head -c 300000 "$data/models/tiny-bitnet-tq2_0.gguf" >"$tmp/cut2.gguf"
 expect 2 "gguf-info: $tmp/cut2\.gguf: offset [0-9]+: tensor 9 'blk\.0\.ffn_gate\.weight': .* run past the end of the file" -- gguf-info "$tmp/cut2.gguf"
 expect 2 'gguf-info: FILE is required' -- gguf-info
 expect 2 "gguf-info: unknown option '--bogus'" -- gguf-info --bogus "$data/models/tiny-bitnet-f16.gguf"
+# quantize: llama-quantize's TQ2_0/TQ1_0 files byte for byte from its F16 file, absmean, bad input
+f16="$data/models/tiny-bitnet-f16.gguf"
+expect 0 'blk\.0\.attn_q\.weight +256 x 256 +f16 -> tq2_0 +d [0-9.]+\.\.[0-9.]+ \(256\) +zeros [0-9.]+% +rel_rms 0\.000e\+00 +max_abs 0\.000e\+00$' -- quantize "$f16" "$tmp/q2.gguf" --type tq2_0 --ptq none
+check bash 0 '^identical$' -c "cmp '$data/models/tiny-bitnet-tq2_0.gguf' '$tmp/q2.gguf' && echo identical"
+expect 0 'total +24 tensors: 14 quantized, 10 copied' -- quantize "$f16" "$tmp/q1.gguf" --type tq1_0 --ptq none
+check bash 0 '^identical$' -c "cmp '$data/models/tiny-bitnet-tq1_0.gguf' '$tmp/q1.gguf' && echo identical"
+expect 0 'blk\.0\.ffn_down\.weight +512 x 256 +f16 -> i2_s +s [0-9.]+ scale [0-9.]+ +zeros [0-9.]+% +rel_rms [0-9.]+e-0[0-9] +max_abs' -- quantize "$f16" "$tmp/qi.gguf" --type i2_s
+expect 0 'tensor data 2567168 -> 456704 bytes, file 2577760 -> 467296 bytes \(5\.52x\)' -- quantize "$f16" "$tmp/qa.gguf" --type tq1_0 --ptq absmean
+expect 0 '6 rows of 384 logits \(4 prompt, 2 generated\), act token, on ref:: 42 BitLinear calls' -- logits -m "$tmp/qi.gguf" --tokens "1 259 300 77" --generate 2 --device ref: -o "$tmp/qi.lgts"
+expect 0 'act token, on ref:: [0-9]+ BitLinear calls' -- logits -m "$tmp/qa.gguf" --tokens "1 259 300 77" --device ref: -o "$tmp/qa.lgts"
+expect 2 'quantize: IN\.gguf and OUT\.gguf are required' -- quantize "$f16"
+expect 2 'quantize: --type tq2_0\|tq1_0\|i2_s is required' -- quantize "$f16" "$tmp/q.gguf"
+expect 2 "quantize: --type: 'q4_0' is not tq2_0, tq1_0 or i2_s" -- quantize "$f16" "$tmp/q.gguf" --type q4_0
+expect 2 "quantize: --ptq: 'rtn' is not absmean or none" -- quantize "$f16" "$tmp/q.gguf" --type tq2_0 --ptq rtn
+expect 2 'quantize: option --ptq needs a value' -- quantize "$f16" "$tmp/q.gguf" --type tq2_0 --ptq
+expect 2 "quantize: unknown option '--bogus'" -- quantize "$f16" "$tmp/q.gguf" --type tq2_0 --bogus
+expect 2 "quantize: unexpected argument 'extra'" -- quantize "$f16" "$tmp/q.gguf" extra --type tq2_0
+expect 2 "quantize: $tmp/none\.gguf: offset 0: cannot open: No such file" -- quantize "$tmp/none.gguf" "$tmp/q.gguf" --type tq2_0
+expect 2 "quantize: $tmp/cut\.gguf: offset 4999: key 16 'tokenizer\.ggml\.tokens': truncated" -- quantize "$tmp/cut.gguf" "$tmp/q.gguf" --type tq2_0
+expect 2 "quantize: $f16 is both the input and the output" -- quantize "$f16" "$f16" --type tq2_0
+expect 2 "quantize: $tmp/nodir/q\.gguf: cannot write there: $tmp/nodir: No such file" -- quantize "$f16" "$tmp/nodir/q.gguf" --type tq2_0
+expect 2 'quantize: no tensor to quantize: .*already ternary' -- quantize "$data/models/tiny-bitnet-tq2_0.gguf" "$tmp/q.gguf" --type tq1_0
+LC_ALL=C sed 's/bitnet/gemma3/g' "$f16" >"$tmp/gemma.gguf"
+expect 2 "quantize: $tmp/gemma\.gguf: architecture 'gemma3' is not a BitNet one \(bitnet, bitnet-b1\.58, bitnet-25\)" -- quantize "$tmp/gemma.gguf" "$tmp/q.gguf" --type tq2_0
+[ -w /dev/full ] && expect 1 'quantize: /dev/full: write failed: No space left on device' -- quantize "$f16" /dev/full --type i2_s
+check bash 0 '^absent$' -c "[ ! -e '$tmp/q.gguf' ] && ! ls '$tmp' | grep -q '\.tmp' && echo absent"
 # inference: logits, generation and perplexity with the BitLinears on a device
 b158="$data/models-b158/tiny-b158-i2_s.gguf"
 tq2="$data/models/tiny-bitnet-tq2_0.gguf"
