@@ -253,6 +253,7 @@ b158="$data/models-b158/tiny-b158-i2_s.gguf"
 tq2="$data/models/tiny-bitnet-tq2_0.gguf"
 expect 0 'act q8k, on model:: [0-9]+ BitLinear calls' -- logits -m "$tq2" --tokens "1 259 300 77" --generate 2 --act q8k --device model: -o "$tmp/l.lgts"
 expect 0 'generation +4 tokens in' -- generate -m "$b158" -p "Hello world" -n 4 --device ref:
+expect 0 'generation [0-9]+ cycles' -- generate -m "$b158" -p "Hello world" -n 4 --device model: --kv f16
 expect 0 'per generated token [0-9.]+ ms \(link [0-9.]+, firmware' -- generate -m "$b158" -p "Hi" -n 3 --device sc:link=usb3,variant=small
 expect 0 'generation [0-9]+ cycles: [0-9.]+ ms/token' -- generate -m "$tq2" -p "the word" -n 3 --device sim:variant=small --act q8k
 expect 2 'generate: -m FILE and -p PROMPT are required' -- generate -m "$b158"
