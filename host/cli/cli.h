@@ -22,6 +22,14 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t m
 /* Consumes the value of option argv[*i] (advancing *i); NULL + error if missing. */
 const char *cli_value(const char *cmd, int argc, char **argv, int *i);
 
+/* The options every inference command shares (--device, --act, --kv,
+ * --outlier): 1 when o was one of them (its value v applied), 0 when it was
+ * not, -1 (message printed) for a bad value. */
+struct tlpu_model_params;
+struct tlpu_context_params;
+int cli_llm_option(const char *cmd, const char *o, const char *v, struct tlpu_model_params *mp,
+                   struct tlpu_context_params *cp);
+
 int cmd_selftest(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);

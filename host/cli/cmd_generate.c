@@ -62,8 +62,6 @@ int cmd_generate(int argc, char **argv)
             model = v;
         else if (!strcmp(o, "-p") || !strcmp(o, "--prompt"))
             prompt = v;
-        else if (!strcmp(o, "--device"))
-            mp.device = v;
         else if (!strcmp(o, "--energy"))
             energy = v;
         else if (!strcmp(o, "-n") || !strcmp(o, "--n-predict")) {
@@ -101,27 +99,14 @@ int cmd_generate(int argc, char **argv)
                                                   : "1e3 .. 1e11 Hz");
                 return CLI_USAGE;
             }
-        } else if (!strcmp(o, "--act")) {
-            if (tlpu_act_parse(v, &mp.act) != TLPU_OK) {
-                cli_error(cmd, "--act: '%s' is not token, q8k or float", v);
-                return CLI_USAGE;
-            }
-        } else if (!strcmp(o, "--kv")) {
-            if (tlpu_kv_parse(v, &cp.kv) != TLPU_OK) {
-                cli_error(cmd, "--kv: '%s' is not f32 or f16", v);
-                return CLI_USAGE;
-            }
-        } else if (!strcmp(o, "--outlier")) {
-            char *e;
-            double x = strtod(v, &e);
-            if (e == v || *e || !(x > 0 && x < 1e30)) {
-                cli_error(cmd, "--outlier: '%s' is not a positive magnitude", v);
-                return CLI_USAGE;
-            }
-            mp.outlier = (float)x;
         } else {
-            cli_error(cmd, "unknown option '%s'", o);
-            return CLI_USAGE;
+            int r = cli_llm_option(cmd, o, v, &mp, &cp);
+            if (r < 0)
+                return CLI_USAGE;
+            if (!r) {
+                cli_error(cmd, "unknown option '%s'", o);
+                return CLI_USAGE;
+            }
         }
     }
     if (!model || !prompt) {

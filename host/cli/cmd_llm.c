@@ -61,6 +61,34 @@ static int parse_ids(const char *cmd, const char *opt, const char *s, int32_t **
     return 0;
 }
 
+int cli_llm_option(const char *cmd, const char *o, const char *v, tlpu_model_params *mp,
+                   tlpu_context_params *cp)
+{
+    if (!strcmp(o, "--device")) {
+        mp->device = v;
+    } else if (!strcmp(o, "--act")) {
+        if (tlpu_act_parse(v, &mp->act) != TLPU_OK) {
+            cli_error(cmd, "--act: '%s' is not token, q8k or float", v);
+            return -1;
+        }
+    } else if (!strcmp(o, "--kv")) {
+        if (tlpu_kv_parse(v, &cp->kv) != TLPU_OK) {
+            cli_error(cmd, "--kv: '%s' is not f32 or f16", v);
+            return -1;
+        }
+    } else if (!strcmp(o, "--outlier")) {
+        char *e;
+        double x = strtod(v, &e);
+        if (e == v || *e || !(x > 0 && x < 1e30)) {
+            cli_error(cmd, "--outlier: '%s' is not a positive magnitude", v);
+            return -1;
+        }
+        mp->outlier = (float)x;
+    } else
+        return 0;
+    return 1;
+}
+
 static void put_u32(FILE *f, uint32_t v)
 {
     uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
@@ -85,32 +113,17 @@ int cmd_logits(int argc, char **argv)
             tokens = v;
         else if (!strcmp(o, "-o") || !strcmp(o, "--out"))
             outp = v;
-        else if (!strcmp(o, "--device"))
-            mp.device = v;
         else if (!strcmp(o, "--generate")) {
             if (cli_parse_u64(cmd, o, v, 0, 1u << 20, &gen))
                 return CLI_USAGE;
-        } else if (!strcmp(o, "--act")) {
-            if (tlpu_act_parse(v, &mp.act) != TLPU_OK) {
-                cli_error(cmd, "--act: '%s' is not token, q8k or float", v);
-                return CLI_USAGE;
-            }
-        } else if (!strcmp(o, "--kv")) {
-            if (tlpu_kv_parse(v, &cp.kv) != TLPU_OK) {
-                cli_error(cmd, "--kv: '%s' is not f32 or f16", v);
-                return CLI_USAGE;
-            }
-        } else if (!strcmp(o, "--outlier")) {
-            char *e;
-            double x = strtod(v, &e);
-            if (e == v || *e || !(x > 0 && x < 1e30)) {
-                cli_error(cmd, "--outlier: '%s' is not a positive magnitude", v);
-                return CLI_USAGE;
-            }
-            mp.outlier = (float)x;
         } else {
-            cli_error(cmd, "unknown option '%s'", o);
-            return CLI_USAGE;
+            int r = cli_llm_option(cmd, o, v, &mp, &cp);
+            if (r < 0)
+                return CLI_USAGE;
+            if (!r) {
+                cli_error(cmd, "unknown option '%s'", o);
+                return CLI_USAGE;
+            }
         }
     }
     if (!model || !tokens || !outp) {

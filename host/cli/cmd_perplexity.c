@@ -71,27 +71,20 @@ int cmd_perplexity(int argc, char **argv)
             model = v;
         else if (!strcmp(o, "-f") || !strcmp(o, "--file"))
             file = v;
-        else if (!strcmp(o, "--device"))
-            mp.device = v;
         else if (!strcmp(o, "--ctx") || !strcmp(o, "-c")) {
             if (cli_parse_u64(cmd, o, v, 4, 1u << 20, &n_ctx))
                 return CLI_USAGE;
         } else if (!strcmp(o, "--chunks")) {
             if (cli_parse_u64(cmd, o, v, 1, 1u << 30, &max_chunks))
                 return CLI_USAGE;
-        } else if (!strcmp(o, "--act")) {
-            if (tlpu_act_parse(v, &mp.act) != TLPU_OK) {
-                cli_error(cmd, "--act: '%s' is not token, q8k or float", v);
-                return CLI_USAGE;
-            }
-        } else if (!strcmp(o, "--kv")) {
-            if (tlpu_kv_parse(v, &cp.kv) != TLPU_OK) {
-                cli_error(cmd, "--kv: '%s' is not f32 or f16", v);
-                return CLI_USAGE;
-            }
         } else {
-            cli_error(cmd, "unknown option '%s'", o);
-            return CLI_USAGE;
+            int r = cli_llm_option(cmd, o, v, &mp, &cp);
+            if (r < 0)
+                return CLI_USAGE;
+            if (!r) {
+                cli_error(cmd, "unknown option '%s'", o);
+                return CLI_USAGE;
+            }
         }
     }
     if (!model || !file) {
