@@ -85,6 +85,10 @@ int cmd_info(int argc, char **argv)
                in.core_version >> 16, in.core_version & 0xFFFF, h->rows, h->cols, h->beat_bytes,
                h->wbuf_chunks, h->abuf_words, h->obuf_words, h->imem_depth, h->burst_beats,
                h->queue_depth, in.formats, in.mem_latency, (unsigned long long)in.dram_size);
+    } else if (!in.proto_version) { /* ref: no core, no firmware */
+        printf("device      %s (transport %s)\n", uri, in.transport);
+        printf("core        none: BitLinears run on the fast C reference in this process, "
+               "exact, with no cycles, counters or device memory\n");
     } else {
         printf("device      %s (transport %s)\n", uri, in.transport);
         printf("firmware    %u.%u, protocol %u\n", in.fw_version >> 16, in.fw_version & 0xFFFF,
@@ -326,18 +330,25 @@ int cmd_matmul(int argc, char **argv)
                (unsigned long long)s.counters[TLPU_CNTI_LANE_SUBS],
                (unsigned long long)s.counters[TLPU_CNTI_LANE_SKIPS], bad, bad ? "FAIL" : "exact");
     } else {
-        printf("BitLinear %llux%llux%llu, %s weights, on %s (%u x %u lanes)\n",
-               (unsigned long long)m, (unsigned long long)k, (unsigned long long)n, pk, uri,
-               in.hw.rows, in.hw.cols);
-        printf("  cycles       %llu (timing model: %llu)\n", (unsigned long long)s.cycles,
+        char lanes[48] = "";
+        if (in.proto_version)
+            snprintf(lanes, sizeof lanes, " (%u x %u lanes)", in.hw.rows, in.hw.cols);
+        printf("BitLinear %llux%llux%llu, %s weights, on %s%s\n", (unsigned long long)m,
+               (unsigned long long)k, (unsigned long long)n, pk, uri, lanes);
+        if (!in.proto_version)
+            printf("  (no core: the C reference's exact products, no cycles or counters)\n");
+        else
+            printf("  cycles       %llu (timing model: %llu)\n", (unsigned long long)s.cycles,
                (unsigned long long)s.predicted_cycles);
-        printf("  utilization  %.1f%% of %u lanes\n", 100 * s.utilization,
-               in.hw.rows * in.hw.cols);
-        printf("  program      %u instructions, weight image %llu bytes\n", s.insns,
-               (unsigned long long)s.weight_bytes);
-        printf("  DRAM         %llu bytes read, %llu written\n",
-               (unsigned long long)s.counters[TLPU_CNTI_DRAM_RD_BYTES],
-               (unsigned long long)s.counters[TLPU_CNTI_DRAM_WR_BYTES]);
+        if (in.proto_version) {
+            printf("  utilization  %.1f%% of %u lanes\n", 100 * s.utilization,
+                   in.hw.rows * in.hw.cols);
+            printf("  program      %u instructions, weight image %llu bytes\n", s.insns,
+                   (unsigned long long)s.weight_bytes);
+            printf("  DRAM         %llu bytes read, %llu written\n",
+                   (unsigned long long)s.counters[TLPU_CNTI_DRAM_RD_BYTES],
+                   (unsigned long long)s.counters[TLPU_CNTI_DRAM_WR_BYTES]);
+        }
         if (bad)
             printf("  check        FAIL: %zu of %llu outputs differ from the reference (first "
                    "y[%zu][%zu] = %d, want %d)\n",

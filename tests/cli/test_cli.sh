@@ -252,6 +252,10 @@ check bash 0 '^absent$' -c "[ ! -e '$tmp/q.gguf' ] && ! ls '$tmp' | grep -q '\.t
 b158="$data/models-b158/tiny-b158-i2_s.gguf"
 tq2="$data/models/tiny-bitnet-tq2_0.gguf"
 expect 0 'act q8k, on model:: [0-9]+ BitLinear calls' -- logits -m "$tq2" --tokens "1 259 300 77" --generate 2 --act q8k --device model: -o "$tmp/l.lgts"
+expect 0 'core +none: BitLinears run on the fast C reference' -- info --device ref:
+expect 0 'exact: all 1200 outputs equal the C reference' -- matmul --device ref:threads=2 --m 3 --k 700 --n 400
+expect 2 "ref: threads=0 is not 1 .. 64" -- info --device ref:threads=0
+expect 2 "ref: unknown parameter 'cores'" -- info --device ref:cores=2
 expect 0 'generation +4 tokens in' -- generate -m "$b158" -p "Hello world" -n 4 --device ref:
 expect 0 'generation [0-9]+ cycles' -- generate -m "$b158" -p "Hello world" -n 4 --device model: --kv f16
 expect 0 'per generated token [0-9.]+ ms \(link [0-9.]+, firmware' -- generate -m "$b158" -p "Hi" -n 3 --device sc:link=usb3,variant=small
