@@ -304,8 +304,8 @@ int main(int argc, char **argv)
     }
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    printf("\npeak memory (max RSS): %.0f MB (the %.0f MB image, the model's trits and packed "
-           "weights, the reference's prepared matrices)\n",
+    printf("\npeak memory (max RSS): %.0f MB (the %.0f MB image, the model's packed weights, "
+           "the reference's prepared matrices, the KV cache)\n",
            (double)ru.ru_maxrss / 1024.0, (double)size / 1e6);
     free(img);
     return 0;

@@ -222,6 +222,8 @@ static tlpu_status load_fmat(tlpu_model *m, const char *name, uint64_t cols, fma
     return TLPU_OK;
 }
 
+static tlpu_status block_pack(lin *l);
+
 /* Turns block scales into one per row when every block of a row agrees. */
 static void compress_scales(lin *l)
 {
@@ -335,6 +337,14 @@ static tlpu_status load_lin(tlpu_model *m, const char *name, uint32_t k, uint32_
     l->dlm = calloc(1 + l->nb, sizeof *l->dlm);
     if (!l->dl1 || !l->dlm)
         return fail(err, errlen, TLPU_ERR_NOMEM, "out of memory");
+    /* only the float and outlier paths read the trits: otherwise the device
+     * packings are all that is kept (a byte per weight less: 2 GB for 2B4T) */
+    if (m->p.act != TLPU_ACT_FLOAT && !(m->p.outlier > 0)) {
+        if ((l->blocky || m->p.act == TLPU_ACT_Q8K) && (st = block_pack(l)) != TLPU_OK)
+            return fail(err, errlen, st, "packing '%s': %s", name, tlpu_llm_last_error());
+        free(l->trits);
+        l->trits = NULL;
+    }
     return TLPU_OK;
 }
 
