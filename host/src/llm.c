@@ -2,6 +2,7 @@
 /* llm.c - BitNet b1.58 inference with the BitLinears on a device (tlpu/llm.h). */
 #define _GNU_SOURCE /* qsort_r */
 #include "tlpu/llm.h"
+#include "errbuf.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -19,18 +20,6 @@
 
 #define QK 256u /* the K block of per-block scales and of Q8_K */
 
-static tlpu_status fail(char *err, size_t len, tlpu_status st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static tlpu_status fail(char *err, size_t len, tlpu_status st, const char *fmt, ...)
-{
-    if (err && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, len, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
 
 /* the message of the last failed context or sampler call in this thread */
 static _Thread_local char g_err[512];
@@ -170,7 +159,7 @@ static tlpu_status find(const tlpu_model *m, const char *name, tlpu_gguf_tensor 
     if (tlpu_gguf_find_tensor(m->g, name, &idx) != TLPU_OK) {
         if (!required)
             return TLPU_ERR_INVALID_ARG;
-        return fail(err, errlen, TLPU_ERR_FORMAT, "%s: the model has no tensor '%s'", m->arch,
+        return tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: the model has no tensor '%s'", m->arch,
                     name);
     }
     return tlpu_gguf_tensor_info(m->g, idx, t);
@@ -184,11 +173,11 @@ static tlpu_status load_vec(tlpu_model *m, const char *name, uint32_t len, float
     if (st != TLPU_OK)
         return st;
     if (t.nelem != len)
-        return fail(err, errlen, TLPU_ERR_SHAPE, "tensor '%s' has %llu elements, the model needs %u",
+        return tlpu_errbuf(err, errlen, TLPU_ERR_SHAPE, "tensor '%s' has %llu elements, the model needs %u",
                     name, (unsigned long long)t.nelem, len);
     float *v = malloc((size_t)len * sizeof *v);
     if (!v)
-        return fail(err, errlen, TLPU_ERR_NOMEM, "out of memory");
+        return tlpu_errbuf(err, errlen, TLPU_ERR_NOMEM, "out of memory");
     size_t idx;
     tlpu_gguf_find_tensor(m->g, name, &idx);
     if ((st = tlpu_gguf_read_f32(m->g, idx, 0, t.nrows, v, len, err, errlen)) != TLPU_OK) {
@@ -209,11 +198,11 @@ static tlpu_status load_fmat(tlpu_model *m, const char *name, uint64_t cols, fma
         return st;
     if (t.type != TLPU_GGUF_TYPE_F32 && t.type != TLPU_GGUF_TYPE_F16 &&
         t.type != TLPU_GGUF_TYPE_BF16)
-        return fail(err, errlen, TLPU_ERR_UNSUPPORTED,
+        return tlpu_errbuf(err, errlen, TLPU_ERR_UNSUPPORTED,
                     "tensor '%s' is %s: the embeddings and the output must be F32, F16 or BF16",
                     name, t.known ? tlpu_gguf_type_name(t.type) : "of an unknown type");
     if (t.ne[0] != cols)
-        return fail(err, errlen, TLPU_ERR_SHAPE, "tensor '%s' has rows of %llu, the model %llu",
+        return tlpu_errbuf(err, errlen, TLPU_ERR_SHAPE, "tensor '%s' has rows of %llu, the model %llu",
                     name, (unsigned long long)t.ne[0], (unsigned long long)cols);
     f->data = t.data;
     f->type = t.type;
@@ -251,7 +240,7 @@ static tlpu_status load_lin(tlpu_model *m, const char *name, uint32_t k, uint32_
     if (st != TLPU_OK)
         return st;
     if (t.ne[0] != k || t.nrows != n)
-        return fail(err, errlen, TLPU_ERR_SHAPE, "tensor '%s' is %llu x %llu, the model needs %u x %u",
+        return tlpu_errbuf(err, errlen, TLPU_ERR_SHAPE, "tensor '%s' is %llu x %llu, the model needs %u x %u",
                     name, (unsigned long long)t.nrows, (unsigned long long)t.ne[0], n, k);
     size_t idx;
     tlpu_gguf_find_tensor(m->g, name, &idx);
@@ -261,7 +250,7 @@ static tlpu_status load_lin(tlpu_model *m, const char *name, uint32_t k, uint32_
     l->scale = malloc((size_t)n * l->nb * sizeof *l->scale);
     l->row_scale = malloc((size_t)n * sizeof *l->row_scale);
     if (!l->trits || !l->scale || !l->row_scale)
-        return fail(err, errlen, TLPU_ERR_NOMEM, "out of memory");
+        return tlpu_errbuf(err, errlen, TLPU_ERR_NOMEM, "out of memory");
     if (t.type == TLPU_GGUF_TYPE_TQ1_0 || t.type == TLPU_GGUF_TYPE_TQ2_0) {
         /* one fp16 d per 256 weights: k is a multiple of 256 (the reader checked) */
         if ((st = tlpu_gguf_read_trits(m->g, idx, 0, n, l->trits, nk, l->scale, nk / QK, err,
@@ -280,7 +269,7 @@ static tlpu_status load_lin(tlpu_model *m, const char *name, uint32_t k, uint32_
          * scale is max|w| and every weight 0 or +-scale */
         float *row = malloc((size_t)k * sizeof *row);
         if (!row)
-            return fail(err, errlen, TLPU_ERR_NOMEM, "out of memory");
+            return tlpu_errbuf(err, errlen, TLPU_ERR_NOMEM, "out of memory");
         const uint32_t bk = l->nb > 1 ? QK : k;
         for (uint32_t r = 0; r < n && st == TLPU_OK; r++) {
             if ((st = tlpu_gguf_read_f32(m->g, idx, r, 1, row, k, err, errlen)) != TLPU_OK)
@@ -294,7 +283,7 @@ static tlpu_status load_lin(tlpu_model *m, const char *name, uint32_t k, uint32_
                     float w = row[b * bk + j];
                     int8_t tv = w == 0 ? 0 : w == d ? 1 : w == -d ? -1 : 2;
                     if (tv == 2) {
-                        st = fail(err, errlen, TLPU_ERR_FORMAT,
+                        st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
                                   "tensor '%s' is not ternary: row %u, column %u holds %g, not 0 "
                                   "or +-%g (convert it with tlpu quantize)",
                                   name, r, b * bk + j, (double)w, (double)d);
@@ -308,7 +297,7 @@ static tlpu_status load_lin(tlpu_model *m, const char *name, uint32_t k, uint32_
         if (st != TLPU_OK)
             return st;
     } else {
-        return fail(err, errlen, TLPU_ERR_UNSUPPORTED,
+        return tlpu_errbuf(err, errlen, TLPU_ERR_UNSUPPORTED,
                     "tensor '%s' is %s: BitLinear weights must be TQ1_0, TQ2_0, I2_S or float "
                     "trits x scales",
                     name, t.known ? tlpu_gguf_type_name(t.type) : "of an unknown type");
@@ -328,20 +317,20 @@ static tlpu_status load_lin(tlpu_model *m, const char *name, uint32_t k, uint32_
     /* the device's packing of the whole rows */
     const size_t rb = tlpu_pack3_size(k);
     if (!(l->packed = malloc((size_t)n * rb)))
-        return fail(err, errlen, TLPU_ERR_NOMEM, "out of memory");
+        return tlpu_errbuf(err, errlen, TLPU_ERR_NOMEM, "out of memory");
     for (uint32_t r = 0; r < n; r++)
         if ((st = tlpu_pack3(l->trits + (size_t)r * k, k, l->packed + (size_t)r * rb, rb)) !=
             TLPU_OK)
-            return fail(err, errlen, st, "packing '%s': %s", name, tlpu_strerror(st));
+            return tlpu_errbuf(err, errlen, st, "packing '%s': %s", name, tlpu_strerror(st));
     l->dl1 = calloc(1 + l->nb, sizeof *l->dl1);
     l->dlm = calloc(1 + l->nb, sizeof *l->dlm);
     if (!l->dl1 || !l->dlm)
-        return fail(err, errlen, TLPU_ERR_NOMEM, "out of memory");
+        return tlpu_errbuf(err, errlen, TLPU_ERR_NOMEM, "out of memory");
     /* only the float and outlier paths read the trits: otherwise the device
      * packings are all that is kept (a byte per weight less: 2 GB for 2B4T) */
     if (m->p.act != TLPU_ACT_FLOAT && !(m->p.outlier > 0)) {
         if ((l->blocky || m->p.act == TLPU_ACT_Q8K) && (st = block_pack(l)) != TLPU_OK)
-            return fail(err, errlen, st, "packing '%s': %s", name, tlpu_llm_last_error());
+            return tlpu_errbuf(err, errlen, st, "packing '%s': %s", name, tlpu_llm_last_error());
         free(l->trits);
         l->trits = NULL;
     }
@@ -394,7 +383,7 @@ static tlpu_status hp_u32(tlpu_model *m, const char *key, uint32_t *out, int req
         return TLPU_OK;
     }
     if (st != TLPU_OK)
-        return fail(err, errlen, st == TLPU_ERR_INVALID_ARG ? TLPU_ERR_FORMAT : st,
+        return tlpu_errbuf(err, errlen, st == TLPU_ERR_INVALID_ARG ? TLPU_ERR_FORMAT : st,
                     "%s: '%s' %s", m->arch, full,
                     st == TLPU_ERR_INVALID_ARG ? "is missing" : "is not a 32-bit count");
     return TLPU_OK;
@@ -411,7 +400,7 @@ static tlpu_status hp_f32(tlpu_model *m, const char *key, float *out, float dflt
         return TLPU_OK;
     }
     if (st != TLPU_OK || !isfinite(*out) || *out <= 0)
-        return fail(err, errlen, TLPU_ERR_FORMAT, "%s: '%s' is not a positive number", m->arch,
+        return tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: '%s' is not a positive number", m->arch,
                     full);
     return TLPU_OK;
 }
@@ -426,7 +415,7 @@ tlpu_status tlpu_model_load(const char *path, const tlpu_model_params *p, tlpu_m
     if (err && errlen)
         err[0] = 0;
     if (!path || !out)
-        return fail(err, errlen, TLPU_ERR_INVALID_ARG, "tlpu_model_load: NULL argument");
+        return tlpu_errbuf(err, errlen, TLPU_ERR_INVALID_ARG, "tlpu_model_load: NULL argument");
     return model_load(path, NULL, 0, p, out, err, errlen);
 }
 
@@ -437,7 +426,7 @@ tlpu_status tlpu_model_load_mem(const void *data, size_t size, const char *name,
     if (err && errlen)
         err[0] = 0;
     if (!data || !out)
-        return fail(err, errlen, TLPU_ERR_INVALID_ARG, "tlpu_model_load_mem: NULL argument");
+        return tlpu_errbuf(err, errlen, TLPU_ERR_INVALID_ARG, "tlpu_model_load_mem: NULL argument");
     return model_load(name ? name : "(memory)", data, size, p, out, err, errlen);
 }
 
@@ -450,13 +439,13 @@ static tlpu_status model_load(const char *path, const void *data, size_t size,
     if (!p)
         p = &dp;
     if (p->act != TLPU_ACT_TOKEN && p->act != TLPU_ACT_Q8K && p->act != TLPU_ACT_FLOAT)
-        return fail(err, errlen, TLPU_ERR_INVALID_ARG, "unknown activation mode %d", (int)p->act);
+        return tlpu_errbuf(err, errlen, TLPU_ERR_INVALID_ARG, "unknown activation mode %d", (int)p->act);
     if (!(p->outlier >= 0) || (p->outlier > 0 && p->act != TLPU_ACT_TOKEN))
-        return fail(err, errlen, TLPU_ERR_INVALID_ARG,
+        return tlpu_errbuf(err, errlen, TLPU_ERR_INVALID_ARG,
                     "the outlier threshold must be >= 0, and works with token activations only");
     tlpu_model *m = calloc(1, sizeof *m);
     if (!m)
-        return fail(err, errlen, TLPU_ERR_NOMEM, "out of memory");
+        return tlpu_errbuf(err, errlen, TLPU_ERR_NOMEM, "out of memory");
     m->p = *p;
     snprintf(m->device, sizeof m->device, "%s", p->device ? p->device : "ref:");
     m->p.device = m->device;
@@ -473,11 +462,11 @@ static tlpu_status model_load(const char *path, const void *data, size_t size,
     }
     const char *arch = tlpu_gguf_architecture(m->g);
     if (!arch) {
-        st = fail(err, errlen, TLPU_ERR_FORMAT, "%s: no general.architecture", path);
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: no general.architecture", path);
         goto out;
     }
     if (strcmp(arch, "bitnet") && strcmp(arch, "bitnet-b1.58") && strcmp(arch, "bitnet-25")) {
-        st = fail(err, errlen, TLPU_ERR_UNSUPPORTED,
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_UNSUPPORTED,
                   "%s: architecture '%s' is not a BitNet one (bitnet, bitnet-b1.58, bitnet-25)",
                   path, arch);
         goto out;
@@ -498,7 +487,7 @@ static tlpu_status model_load(const char *path, const void *data, size_t size,
     if (!in->n_embd || !in->n_layer || !in->n_head || !in->n_head_kv || !in->n_ff ||
         in->n_embd % in->n_head || in->n_head % in->n_head_kv || in->n_layer > 4096 ||
         in->n_embd > (1u << 20) || in->n_ff > (1u << 22) || !in->n_ctx_train) {
-        st = fail(err, errlen, TLPU_ERR_FORMAT,
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
                   "%s: inconsistent hyper-parameters (embedding %u, layers %u, heads %u/%u, FFN "
                   "%u, context %u)",
                   path, in->n_embd, in->n_layer, in->n_head, in->n_head_kv, in->n_ff,
@@ -509,12 +498,12 @@ static tlpu_status model_load(const char *path, const void *data, size_t size,
     if ((st = hp_u32(m, "rope.dimension_count", &in->n_rot, 0, hd, err, errlen)))
         goto out;
     if (hd > 1024) {
-        st = fail(err, errlen, TLPU_ERR_UNSUPPORTED, "%s: heads of %u dimensions (at most 1024)",
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_UNSUPPORTED, "%s: heads of %u dimensions (at most 1024)",
                   path, hd);
         goto out;
     }
     if (in->n_rot != hd || hd % 2) {
-        st = fail(err, errlen, TLPU_ERR_UNSUPPORTED,
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_UNSUPPORTED,
                   "%s: RoPE over %u of the head's %u dimensions is not supported", path,
                   in->n_rot, hd);
         goto out;
@@ -522,7 +511,7 @@ static tlpu_status model_load(const char *path, const void *data, size_t size,
     /* tensors */
     if (!(m->norms = calloc(4 * (size_t)in->n_layer + 1, sizeof *m->norms)) ||
         !(m->L = calloc(in->n_layer, sizeof *m->L))) {
-        st = fail(err, errlen, TLPU_ERR_NOMEM, "out of memory");
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_NOMEM, "out of memory");
         goto out;
     }
     if ((st = load_fmat(m, "token_embd.weight", in->n_embd, &m->embd, 1, err, errlen)))
@@ -535,7 +524,7 @@ static tlpu_status model_load(const char *path, const void *data, size_t size,
     } else if (st != TLPU_OK)
         goto out;
     else if (m->out.rows != in->n_vocab) {
-        st = fail(err, errlen, TLPU_ERR_SHAPE, "output.weight has %llu rows, the vocabulary %u",
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_SHAPE, "output.weight has %llu rows, the vocabulary %u",
                   (unsigned long long)m->out.rows, in->n_vocab);
         goto out;
     }
@@ -594,7 +583,7 @@ static tlpu_status model_load(const char *path, const void *data, size_t size,
                          &m->L[i].gate, &m->L[i].up, &m->L[i].down};
             for (size_t j = 0; j < 7; j++)
                 if (ls[j]->k % QK) {
-                    st = fail(err, errlen, TLPU_ERR_UNSUPPORTED,
+                    st = tlpu_errbuf(err, errlen, TLPU_ERR_UNSUPPORTED,
                               "q8k activations need K a multiple of 256: '%s' has %u",
                               ls[j]->name, ls[j]->k);
                     goto out;
@@ -603,7 +592,7 @@ static tlpu_status model_load(const char *path, const void *data, size_t size,
     /* the device */
     if (p->act != TLPU_ACT_FLOAT) {
         if ((st = tlpu_open(m->device, &m->dev)) != TLPU_OK) {
-            st = fail(err, errlen, st, "cannot open device '%s': %s", m->device,
+            st = tlpu_errbuf(err, errlen, st, "cannot open device '%s': %s", m->device,
                       tlpu_last_error());
             goto out;
         }

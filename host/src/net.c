@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* net.c - built-in and user network descriptions (tlpu/net.h). */
 #include "tlpu/net.h"
+#include "errbuf.h"
 
 #include <jansson.h>
 #include <stdarg.h>
@@ -70,18 +71,6 @@ tlpu_status tlpu_net_builtin(const char *name, tlpu_net *out)
     return TLPU_ERR_INVALID_ARG;
 }
 
-static tlpu_status fail(char *err, size_t len, tlpu_status st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static tlpu_status fail(char *err, size_t len, tlpu_status st, const char *fmt, ...)
-{
-    if (err && len) {
-        va_list ap;
-        va_start(ap, fmt);
-        vsnprintf(err, len, fmt, ap);
-        va_end(ap);
-    }
-    return st;
-}
 
 /* an integer member in [lo, hi]; missing: dflt (or an error when dflt < 0) */
 static tlpu_status get_u32(json_t *o, const char *key, long long dflt, uint32_t lo, uint32_t hi,
@@ -91,16 +80,16 @@ static tlpu_status get_u32(json_t *o, const char *key, long long dflt, uint32_t 
     json_t *v = json_object_get(o, key);
     if (!v) {
         if (dflt < 0)
-            return fail(err, len, TLPU_ERR_FORMAT, "%s: %s: missing \"%s\"", path, where, key);
+            return tlpu_errbuf(err, len, TLPU_ERR_FORMAT, "%s: %s: missing \"%s\"", path, where, key);
         *out = (uint32_t)dflt;
         return TLPU_OK;
     }
     if (!json_is_integer(v))
-        return fail(err, len, TLPU_ERR_FORMAT, "%s: %s: \"%s\" must be an integer", path, where,
+        return tlpu_errbuf(err, len, TLPU_ERR_FORMAT, "%s: %s: \"%s\" must be an integer", path, where,
                     key);
     json_int_t x = json_integer_value(v);
     if (x < (json_int_t)lo || x > (json_int_t)hi)
-        return fail(err, len, TLPU_ERR_RANGE, "%s: %s: \"%s\" is %lld, not in [%u, %u]", path,
+        return tlpu_errbuf(err, len, TLPU_ERR_RANGE, "%s: %s: \"%s\" is %lld, not in [%u, %u]", path,
                     where, key, (long long)x, lo, hi);
     *out = (uint32_t)x;
     return TLPU_OK;
@@ -119,15 +108,15 @@ tlpu_status tlpu_net_load(const char *path, tlpu_net *out, char *err, size_t err
     if (err && errlen)
         err[0] = 0;
     if (!path || !out)
-        return fail(err, errlen, TLPU_ERR_INVALID_ARG, "tlpu_net_load: NULL argument");
+        return tlpu_errbuf(err, errlen, TLPU_ERR_INVALID_ARG, "tlpu_net_load: NULL argument");
     json_error_t je;
     json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
         FILE *f = fopen(path, "rb");
         if (!f)
-            return fail(err, errlen, TLPU_ERR_IO, "%s: cannot open the model file", path);
+            return tlpu_errbuf(err, errlen, TLPU_ERR_IO, "%s: cannot open the model file", path);
         fclose(f);
-        return fail(err, errlen, TLPU_ERR_FORMAT, "%s:%d:%d: not valid JSON: %s", path, je.line,
+        return tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s:%d:%d: not valid JSON: %s", path, je.line,
                     je.column, je.text);
     }
     tlpu_status st = TLPU_OK;
@@ -139,13 +128,13 @@ tlpu_status tlpu_net_load(const char *path, tlpu_net *out, char *err, size_t err
     const char *key;
     json_t *val;
     if (!json_is_object(root)) {
-        st = fail(err, errlen, TLPU_ERR_FORMAT, "%s: the top level must be an object", path);
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: the top level must be an object", path);
         goto out;
     }
     json_object_foreach(root, key, val)
     {
         if (!known_key(key, top_keys)) {
-            st = fail(err, errlen, TLPU_ERR_FORMAT,
+            st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
                       "%s: unknown key \"%s\" (name, layers, hidden, vocab, tied_embeddings, "
                       "linears)", path, key);
             goto out;
@@ -154,7 +143,7 @@ tlpu_status tlpu_net_load(const char *path, tlpu_net *out, char *err, size_t err
     json_t *nm = json_object_get(root, "name");
     if (!json_is_string(nm) || json_string_length(nm) == 0 ||
         json_string_length(nm) >= sizeof n.name) {
-        st = fail(err, errlen, TLPU_ERR_FORMAT, "%s: \"name\" must be a string of 1..%zu characters",
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: \"name\" must be a string of 1..%zu characters",
                   path, sizeof n.name - 1);
         goto out;
     }
@@ -165,7 +154,7 @@ tlpu_status tlpu_net_load(const char *path, tlpu_net *out, char *err, size_t err
         goto out;
     json_t *tied = json_object_get(root, "tied_embeddings");
     if (tied && !json_is_boolean(tied)) {
-        st = fail(err, errlen, TLPU_ERR_FORMAT, "%s: \"tied_embeddings\" must be true or false",
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: \"tied_embeddings\" must be true or false",
                   path);
         goto out;
     }
@@ -173,7 +162,7 @@ tlpu_status tlpu_net_load(const char *path, tlpu_net *out, char *err, size_t err
     json_t *lins = json_object_get(root, "linears");
     if (!json_is_array(lins) || json_array_size(lins) == 0 ||
         json_array_size(lins) > TLPU_NET_MAX_LINEARS) {
-        st = fail(err, errlen, TLPU_ERR_FORMAT,
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
                   "%s: \"linears\" must be an array of 1..%d BitLinear layers", path,
                   TLPU_NET_MAX_LINEARS);
         goto out;
@@ -185,13 +174,13 @@ tlpu_status tlpu_net_load(const char *path, tlpu_net *out, char *err, size_t err
         char where[48];
         snprintf(where, sizeof where, "linears[%zu]", i);
         if (!json_is_object(l)) {
-            st = fail(err, errlen, TLPU_ERR_FORMAT, "%s: %s must be an object", path, where);
+            st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: %s must be an object", path, where);
             goto out;
         }
         json_object_foreach(l, key, val)
         {
             if (!known_key(key, lin_keys)) {
-                st = fail(err, errlen, TLPU_ERR_FORMAT,
+                st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
                           "%s: %s: unknown key \"%s\" (name, in, out, repeat)", path, where, key);
                 goto out;
             }
@@ -200,7 +189,7 @@ tlpu_status tlpu_net_load(const char *path, tlpu_net *out, char *err, size_t err
         json_t *ln = json_object_get(l, "name");
         if (!json_is_string(ln) || json_string_length(ln) == 0 ||
             json_string_length(ln) >= sizeof d->name) {
-            st = fail(err, errlen, TLPU_ERR_FORMAT,
+            st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
                       "%s: %s: \"name\" must be a string of 1..%zu characters", path, where,
                       sizeof d->name - 1);
             goto out;
@@ -221,7 +210,7 @@ out:
 tlpu_status tlpu_net_open(const char *name_or_path, tlpu_net *out, char *err, size_t errlen)
 {
     if (!name_or_path || !out)
-        return fail(err, errlen, TLPU_ERR_INVALID_ARG, "tlpu_net_open: NULL argument");
+        return tlpu_errbuf(err, errlen, TLPU_ERR_INVALID_ARG, "tlpu_net_open: NULL argument");
     if (tlpu_net_builtin(name_or_path, out) == TLPU_OK)
         return TLPU_OK;
     if (!strchr(name_or_path, '/') && !strchr(name_or_path, '.')) {
@@ -231,7 +220,7 @@ tlpu_status tlpu_net_open(const char *name_or_path, tlpu_net *out, char *err, si
             if (p[1])
                 strncat(names, ", ", sizeof names - strlen(names) - 1);
         }
-        return fail(err, errlen, TLPU_ERR_INVALID_ARG,
+        return tlpu_errbuf(err, errlen, TLPU_ERR_INVALID_ARG,
                     "unknown model '%s' (built in: %s; or a .json file)", name_or_path, names);
     }
     return tlpu_net_load(name_or_path, out, err, errlen);

@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "tlpu/status.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
+
+#include "errbuf.h"
 
 struct status_text {
     int code;
@@ -48,4 +52,15 @@ const char *tlpu_strerror(int status)
 {
     const struct status_text *s = find(status);
     return s ? s->text : "unknown tlpu status code";
+}
+
+tlpu_status tlpu_errbuf(char *err, size_t len, tlpu_status st, const char *fmt, ...)
+{
+    if (err && len) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, len, fmt, ap);
+        va_end(ap);
+    }
+    return st;
 }
