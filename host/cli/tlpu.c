@@ -88,6 +88,8 @@ static void usage(FILE *f)
           "      then tokens/s, cycles, ms/token and J/token (and the board's time on sc:)\n"
           "  perplexity -m FILE -f TEXT [--ctx N] [--chunks N] [--device URI] [--act ...]\n"
           "      llama.cpp's perplexity: chunks of n_ctx, the second half of each scored\n"
+          "  sweep plan SPEC.json -o DIR | run DIR --point I [--force] | status DIR | merge DIR\n"
+          "      a design-space sweep: the grid's points, one run each, merged (docs/sweep.md)\n"
           "  logits -m FILE --tokens \"ID ...\" [--generate N] [--act token|q8k|float]\n"
           "         [--kv f32|f16] [--device URI] -o OUT\n"
           "      a model's logits for the tokens (one batch), then N greedy tokens one\n"
@@ -139,6 +141,8 @@ int main(int argc, char **argv)
         return cmd_generate(argc - 1, argv + 1);
     if (strcmp(cmd, "perplexity") == 0)
         return cmd_perplexity(argc - 1, argv + 1);
+    if (strcmp(cmd, "sweep") == 0)
+        return cmd_sweep(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("tlpu %s (reference BitLinear path: %s)\n", TLPU_VERSION_STRING,
                tlpu_isa_name(tlpu_isa_resolve(TLPU_ISA_AUTO)));

@@ -274,6 +274,37 @@ printf 'too short a text' >"$tmp/short.txt"
 expect 2 'has [0-9]+ tokens: at least 2 x n_ctx = 128 are needed' -- perplexity -m "$tq2" -f "$tmp/short.txt" --ctx 64
 expect 2 "perplexity: $tmp/nothing.txt: cannot open" -- perplexity -m "$tq2" -f "$tmp/nothing.txt"
 
+# design-space sweeps: plan (with rejected points), run (atomic, re-runs skip), status, merge
+cat >"$tmp/sweep.json" <<'JSON'
+{"tlpu_sweep": 1, "name": "cli", "models": ["bitnet-0.7b"], "prefill": 8, "decode": 4,
+ "grid": {"rows": [16, 32], "abuf": [16, 8192], "clock": {"from": 5e8, "to": 1e9, "times": 2}}}
+JSON
+expect 0 'sw: 4 points \(0 done, 0 failed, 4 pending\), 4 rejected' -- sweep plan "$tmp/sweep.json" -o "$tmp/sw"
+if grep -q 'the activation buffer cannot hold a row of K' "$tmp/sw/rejected.json"; then pass=$((pass + 1)); else
+  echo "FAIL: rejected.json lacks the reason" >&2; fail=$((fail + 1)); fi
+expect 0 'point 1 done' -- sweep run "$tmp/sw" --point 1
+expect 0 'point 1 already done' -- sweep run "$tmp/sw" --point 1
+expect 0 'point 1 done' -- sweep run "$tmp/sw" --point 1 --force
+expect 0 '4 points \(1 done, 0 failed, 3 pending\), 4 rejected' -- sweep status "$tmp/sw"
+for i in 0 2 3; do "$TLPU" sweep run "$tmp/sw" --point $i >/dev/null; done
+expect 0 '4 rows in merged.csv' -- sweep merge "$tmp/sw"
+if [ "$(wc -l <"$tmp/sw/merged.csv")" -eq 5 ] && head -1 "$tmp/sw/merged.csv" | grep -q '^index,model,rows,abuf,clock,.*ms_per_token,tokens_per_s,j_per_token'; then
+  pass=$((pass + 1)); else echo "FAIL: merged.csv" >&2; cat "$tmp/sw/merged.csv" >&2; fail=$((fail + 1)); fi
+expect 2 'already holds a plan' -- sweep plan "$tmp/sweep.json" -o "$tmp/sw"
+expect 2 'no point 9 \(tlpu sweep plan first\)' -- sweep run "$tmp/sw" --point 9
+expect 2 'not a planned sweep \(no spec.json\)' -- sweep status "$tmp"
+expect 2 "unknown subcommand 'fly'" -- sweep fly
+printf '{"tlpu_sweep": 1, "models": ["bitnet-0.7b"], "grid": {"rows": [16], "warp": [9]}}' >"$tmp/bad1.json"
+expect 2 'grid: unknown parameter "warp"' -- sweep plan "$tmp/bad1.json" -o "$tmp/b1"
+printf '{"tlpu_sweep": 1, "models": ["bitnet-0.7b"], "grid": {"rows": {"from": 64, "to": 16, "step": 4}}}' >"$tmp/bad2.json"
+expect 2 'grid.rows must be \{"from"' -- sweep plan "$tmp/bad2.json" -o "$tmp/b2"
+printf '{"tlpu_sweep": 1, "models": ["bitnet-0.7b"], "engine": "sim:"}' >"$tmp/bad3.json"
+expect 2 'only "estimate" runs sweeps so far' -- sweep plan "$tmp/bad3.json" -o "$tmp/b3"
+printf '{"tlpu_sweep": 1, "models": ["gpt-5"]}' >"$tmp/bad4.json"
+expect 2 'models\[0\]: ' -- sweep plan "$tmp/bad4.json" -o "$tmp/b4"
+printf '{"tlpu_sweep": 1, "models": [' >"$tmp/bad5.json"
+expect 2 'bad5.json:1:' -- sweep plan "$tmp/bad5.json" -o "$tmp/b5"
+
 # tokenizers (tests/data/models/README.md, models-b158/tokenizer-*.tsv)
 spm=$data/models/tiny-bitnet-tq2_0.gguf b158=$data/models-b158/tiny-b158-i2_s.gguf l3=$data/models-b158/vocab-llama-bpe.gguf
 expect 0 '^1 335 382 350$' -- tokenize -m "$spm" "the word was"
