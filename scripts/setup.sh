@@ -23,6 +23,11 @@ PKGS=(
   umockdev          # umockdev-wrapper: emulated USB boards for the usb: tests
   libumockdev-dev   # the emulated boards' usbdevfs ioctl handler (sim/usbemu)
   unicode-data      # the tokenizer's Unicode tables are checked against it (the build does not need it)
+  parallel          # GNU parallel: tlpu sweep local runs a sweep's points through it
+  slurmctld         # Slurm's controller: the sweep test runs a real single-node cluster
+  slurmd            # Slurm's node daemon (and slurmstepd, which runs each task)
+  slurm-client      # sbatch, squeue, scontrol, scancel: tlpu sweep slurm and its test
+  munge             # Slurm's authentication (the test runs a private munged)
 )
 names=()
 for entry in "${PKGS[@]}"; do names+=("${entry%% *}"); done

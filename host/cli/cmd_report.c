@@ -40,6 +40,7 @@
 #include "tlpu/net.h"
 #include "tlpu/pack.h"
 #include "tlpu/report.h"
+#include "tlpu/simulate.h"
 #include "tlpu/rng.h"
 #include "tlpu/tlpu.h"
 
@@ -285,113 +286,6 @@ static void progress(int on, uint32_t done, uint32_t total, const tlpu_report_la
     fflush(stderr);
 }
 
-/* runs layer L on the device with the plan's schedule, random data */
-static int simulate_layer(const char *cmd, tlpu_dev *dev, const char *uri, tlpu_report_layer *L,
-                          const tlpu_tiling *plan, double zero_frac, uint64_t seed)
-{
-    size_t m = L->m, k = L->k, n = L->n, rb = tlpu_packed_row_bytes(L->fmt, L->k);
-    int8_t *x = malloc(m * k), *w = malloc(n * k);
-    uint8_t *wp = malloc(n * rb);
-    int32_t *y = malloc(m * n * sizeof *y), *ref = malloc(m * n * sizeof *ref);
-    int rc = CLI_OK;
-    if (!x || !w || !wp || !y || !ref) {
-        cli_error(cmd, "out of memory");
-        rc = CLI_FAIL;
-        goto out;
-    }
-    tlpu_rng r = tlpu_rng_seed(seed);
-    for (size_t i = 0; i < m * k; i++)
-        x[i] = (int8_t)(tlpu_rng_next(&r) & 0xFF);
-    for (size_t i = 0; i < n * k; i++) {
-        double u = tlpu_rng_uniform(&r);
-        w[i] = u < zero_frac ? 0 : (u < zero_frac + (1 - zero_frac) / 2 ? 1 : -1);
-    }
-    for (size_t i = 0; i < n; i++)
-        if ((L->fmt == TLPU_FMT_PACK3 ? tlpu_pack3(w + i * k, k, wp + i * rb, rb)
-                                      : tlpu_pack2(w + i * k, k, wp + i * rb, rb)) != TLPU_OK) {
-            cli_error(cmd, "packing weights failed");
-            rc = CLI_FAIL;
-            goto out;
-        }
-    tlpu_bitlinear_args a = {L->m, L->k, L->n, x, L->fmt, wp, y, NULL, 0.0f, NULL,
-                             plan ? &plan->sched : NULL};
-    tlpu_bitlinear_stats s;
-    tlpu_dev_time t0, t1;
-    L->has_board = tlpu_get_time(dev, &t0) == TLPU_OK; /* sc: models the board's time */
-    tlpu_status st = tlpu_dev_bitlinear(dev, &a, &s);
-    if (st == TLPU_OK && L->has_board && tlpu_get_time(dev, &t1) == TLPU_OK) {
-        L->board_s = t1.total_s - t0.total_s;
-        L->link_s = t1.link_s - t0.link_s;
-        L->fw_s = t1.fw_s - t0.fw_s;
-        L->dram_s = t1.dram_s - t0.dram_s;
-        L->core_s = t1.core_s - t0.core_s;
-        L->link_j = t1.link_j - t0.link_j;
-        L->dram_j = t1.dram_j - t0.dram_j;
-        L->sim_mc_ps = t1.mc_ps - t0.mc_ps; /* an LPU system's schedule */
-        L->c2c_s = t1.c2c_s - t0.c2c_s;
-        L->c2c_j = t1.c2c_j - t0.c2c_j;
-    }
-    if (st != TLPU_OK) {
-        cli_error(cmd, "%s %s %ux%ux%u on %s: %s", L->name, L->phase, L->m, L->k, L->n, uri,
-                  tlpu_last_error());
-        rc = CLI_FAIL;
-        goto out;
-    }
-    if (tlpu_bitlinear(m, k, n, x, w, ref) != TLPU_OK) {
-        cli_error(cmd, "the reference BitLinear failed");
-        rc = CLI_FAIL;
-        goto out;
-    }
-    L->sim_exact = memcmp(y, ref, m * n * sizeof *y) == 0;
-    /* with the weights resident: what a deployed model pays per call */
-    if (L->has_board) {
-        tlpu_dev_layer *RL = NULL;
-        tlpu_dev_time r0, r1;
-        st = tlpu_dev_layer_load(dev, L->m, L->k, L->n, L->fmt, wp, a.sched, &RL);
-        if (st == TLPU_OK && (st = tlpu_get_time(dev, &r0)) == TLPU_OK &&
-            (st = tlpu_dev_layer_run(RL, x, y, NULL, 0.0f, NULL, NULL)) == TLPU_OK &&
-            (st = tlpu_get_time(dev, &r1)) == TLPU_OK) {
-            tlpu_report_board *b = &L->resident;
-            b->total_s = r1.total_s - r0.total_s;
-            b->link_s = r1.link_s - r0.link_s;
-            b->fw_s = r1.fw_s - r0.fw_s;
-            b->dram_s = r1.dram_s - r0.dram_s;
-            b->core_s = r1.core_s - r0.core_s;
-            b->c2c_s = r1.c2c_s - r0.c2c_s;
-            b->link_j = r1.link_j - r0.link_j;
-            b->dram_j = r1.dram_j - r0.dram_j;
-            b->c2c_j = r1.c2c_j - r0.c2c_j;
-            L->has_resident = memcmp(y, ref, m * n * sizeof *y) == 0;
-        }
-        tlpu_dev_layer_free(RL);
-        if (st != TLPU_OK || !L->has_resident) {
-            cli_error(cmd, "%s %s with resident weights on %s: %s", L->name, L->phase, uri,
-                      st != TLPU_OK ? tlpu_last_error() : "outputs differ from the reference");
-            rc = CLI_FAIL;
-            goto out;
-        }
-    }
-    L->simulated = 1;
-    snprintf(L->device, sizeof L->device, "%s", uri);
-    L->sim_cycles = s.cycles;
-    L->sim_counters_agree = 1;
-    for (unsigned c = 0; c < TLPU_NUM_COUNTERS; c++)
-        if (c != TLPU_CNTI_LANE_ADDS && c != TLPU_CNTI_LANE_SUBS && c != TLPU_CNTI_LANE_SKIPS &&
-            s.counters[c] != L->counters[c])
-            L->sim_counters_agree = 0;
-    /* the measured activity of the real data */
-    L->counters[TLPU_CNTI_LANE_ADDS] = s.counters[TLPU_CNTI_LANE_ADDS];
-    L->counters[TLPU_CNTI_LANE_SUBS] = s.counters[TLPU_CNTI_LANE_SUBS];
-    L->counters[TLPU_CNTI_LANE_SKIPS] = s.counters[TLPU_CNTI_LANE_SKIPS];
-out:
-    free(x);
-    free(w);
-    free(wp);
-    free(y);
-    free(ref);
-    return rc;
-}
-
 static int write_out(const char *cmd, const char *path, const tlpu_report *r, int html)
 {
     /* a file is replaced atomically (written beside it, then renamed); a
@@ -537,8 +431,12 @@ static int run_report(const char *cmd, int argc, char **argv, int sim_mode)
                     break;
                 }
             }
-            rc = simulate_layer(cmd, dev, a.device, &r.layer[i],
-                                a.o.mc.chips ? NULL : &plans[i], a.o.zero_frac, 1000 + i);
+            char e2[1024];
+            if (tlpu_simulate_layer(dev, a.device, &r.layer[i], a.o.mc.chips ? NULL : &plans[i],
+                                    a.o.zero_frac, 1000 + i, e2, sizeof e2) != TLPU_OK) {
+                cli_error(cmd, "%s", e2);
+                rc = CLI_FAIL;
+            }
             progress(bar, ++done, todo, &r.layer[i]);
         }
         if (rc != CLI_OK)

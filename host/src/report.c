@@ -21,7 +21,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "svg.h"
+
 #define WIDTH 100 /* terminal columns */
+
 
 /* ---- the report's vocabulary ------------------------------------------------ */
 
@@ -208,47 +211,6 @@ static tlpu_status check_report(const tlpu_report *r, char *why, size_t n)
 
 /* ---- text: UTF-8, widths ---------------------------------------------------------- */
 
-/* The code point at s[*i] (s has n bytes), advancing *i; -1 for a byte that
- * does not begin a valid UTF-8 sequence (then only that byte is consumed).
- * Overlong forms, surrogates and values above U+10FFFF are invalid. */
-static long utf8_next(const unsigned char *s, size_t n, size_t *i)
-{
-    unsigned c = s[*i];
-    size_t len;
-    long cp, min;
-    if (c < 0x80) {
-        (*i)++;
-        return (long)c;
-    } else if (c >= 0xC2 && c <= 0xDF) {
-        len = 2, cp = c & 0x1F, min = 0x80;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3, cp = c & 0x0F, min = 0x800;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4, cp = c & 0x07, min = 0x10000;
-    } else {
-        (*i)++;
-        return -1;
-    }
-    if (*i + len > n) {
-        (*i)++;
-        return -1;
-    }
-    for (size_t k = 1; k < len; k++) {
-        unsigned d = s[*i + k];
-        if ((d & 0xC0) != 0x80) {
-            (*i)++;
-            return -1;
-        }
-        cp = cp << 6 | (long)(d & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-        (*i)++;
-        return -1;
-    }
-    *i += len;
-    return cp;
-}
-
 /*
  * Fixed-size text fields (a char[max] of the report) are read up to their
  * NUL or max - 1 bytes, whichever comes first: an array without a NUL is
@@ -264,7 +226,7 @@ static void term_clean(char *out, const char *s, size_t max)
     size_t n = strnlen(s, max - 1), i = 0, j = 0;
     while (i < n) {
         size_t at = i;
-        long cp = utf8_next(u, n, &i);
+        long cp = tlpu_svg_utf8_next(u, n, &i);
         if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0))
             out[j++] = '?';
         else {
@@ -308,16 +270,11 @@ static void utrunc(char *s, size_t size, size_t cols)
 
 /* ---- numbers for people --------------------------------------------------------- */
 
-/* Returned by value: the array lives until the end of the caller's full expression. */
-typedef struct nstr {
-    char s[40];
-} nstr;
-
 /* 18,446,744,073,709,551,615 */
-static nstr n_u64(uint64_t v)
+static tlpu_svg_nstr n_u64(uint64_t v)
 {
     char d[32];
-    nstr o;
+    tlpu_svg_nstr o;
     int len = snprintf(d, sizeof d, "%llu", (unsigned long long)v);
     size_t j = 0;
     for (int i = 0; i < len; i++) {
@@ -331,9 +288,9 @@ static nstr n_u64(uint64_t v)
 
 /* Fixed point with dec decimals and thousands grouping; scientific notation
  * outside [10^-dec / 2, 10^15); "n/a" for NaN and infinities. */
-static nstr n_fix(double x, int dec)
+static tlpu_svg_nstr n_fix(double x, int dec)
 {
-    nstr o;
+    tlpu_svg_nstr o;
     if (!isfinite(x)) {
         snprintf(o.s, sizeof o.s, "n/a");
         return o;
@@ -357,48 +314,12 @@ static nstr n_fix(double x, int dec)
     return o;
 }
 
-/* Three significant digits with an SI prefix: "1.28 T" + unit ("1.28 THz"). */
-static nstr n_si(double x, const char *unit)
-{
-    static const char *const pre[] = {"f", "p", "n", "\xC2\xB5", "m", "", "k", "M", "G", "T", "P", "E"};
-    nstr o;
-    if (!isfinite(x)) {
-        snprintf(o.s, sizeof o.s, "n/a");
-        return o;
-    }
-    if (x == 0) {
-        snprintf(o.s, sizeof o.s, "0%s%s", *unit ? " " : "", unit);
-        return o;
-    }
-    double ax = fabs(x);
-    if (ax < 0.9995e-15 || ax >= 999.5e18) {
-        snprintf(o.s, sizeof o.s, "%.2e%s%s", x, *unit ? " " : "", unit);
-        return o;
-    }
-    int e3 = (int)floor(log10(ax) / 3.0);
-    if (e3 < -5)
-        e3 = -5;
-    char t[32];
-    for (int pass = 0; pass < 2; pass++) {
-        double m = x / pow(10.0, 3.0 * e3);
-        double am = fabs(m);
-        int dec = am < 9.995 ? 2 : am < 99.95 ? 1 : 0;
-        snprintf(t, sizeof t, "%.*f", dec, m);
-        if (fabs(strtod(t, NULL)) < 999.5 || e3 >= 6)
-            break;
-        e3++;
-    }
-    const char *p = pre[e3 + 5];
-    snprintf(o.s, sizeof o.s, "%s%s%s%s", t, (*p || *unit) ? " " : "", p, unit);
-    return o;
-}
-
-static nstr n_energy(double pj) { return n_si(pj * 1e-12, "J"); }
+static tlpu_svg_nstr n_energy(double pj) { return tlpu_svg_si(pj * 1e-12, "J"); }
 
 /* A ratio: "71.4" + mark ("x"); "n/a" when it is not a number. */
-static nstr n_ratio(double num, double den, const char *mark)
+static tlpu_svg_nstr n_ratio(double num, double den, const char *mark)
 {
-    nstr o;
+    tlpu_svg_nstr o;
     double q = num / den;
     if (!isfinite(num) || !isfinite(den) || den <= 0 || !isfinite(q))
         snprintf(o.s, sizeof o.s, "n/a");
@@ -410,9 +331,9 @@ static nstr n_ratio(double num, double den, const char *mark)
 }
 
 /* A share of a total in percent, one decimal. */
-static nstr n_pct(double part, double whole)
+static tlpu_svg_nstr n_pct(double part, double whole)
 {
-    nstr o;
+    tlpu_svg_nstr o;
     if (!isfinite(part) || !finite_pos(whole))
         snprintf(o.s, sizeof o.s, "n/a");
     else
@@ -421,9 +342,9 @@ static nstr n_pct(double part, double whole)
 }
 
 /* "64\xC3\x9764\xC3\x972560": M×K×N */
-static nstr n_shape(const tlpu_report_layer *l)
+static tlpu_svg_nstr n_shape(const tlpu_report_layer *l)
 {
-    nstr o;
+    tlpu_svg_nstr o;
     snprintf(o.s, sizeof o.s, "%u\xC3\x97%u\xC3\x97%u", l->m, l->k, l->n);
     return o;
 }
@@ -623,18 +544,21 @@ static void print_header(FILE *f, const tlpu_report *r)
     snprintf(title, sizeof title, "tlpu report: %s", model[0] ? model : "(unnamed model)");
     rule(f, title);
     kv(f, "engine", "%s", engine[0] ? engine : "(not given)");
-    kv(f, "hardware", "%u x %u ternary lanes (%s MACs per cycle), %u-byte DRAM beats, DRAM latency %u cycles",
+    kv(f, "hardware",
+       "%u x %u ternary lanes (%s MACs per cycle), %u-byte DRAM beats, DRAM latency %u cycles",
        hw->rows, hw->cols, n_fix(lanes, 0).s, hw->beat_bytes, r->mem_latency);
     kv(f, "buffers", "weights %s chunks per bank, activations %s words, outputs %s words; "
        "imem %s, burst %u beats, queues %u",
        n_u64(hw->wbuf_chunks).s, n_u64(hw->abuf_words).s, n_u64(hw->obuf_words).s,
        n_u64(hw->imem_depth).s, hw->burst_beats, hw->queue_depth);
     if (finite_pos(r->clock_hz))
-        kv(f, "clock", "%s: peak %s ternary MAC/s, DRAM %s", n_si(r->clock_hz, "Hz").s,
-           n_si(lanes * r->clock_hz, "").s, n_si((double)hw->beat_bytes * r->clock_hz, "B/s").s);
+        kv(f, "clock", "%s: peak %s ternary MAC/s, DRAM %s", tlpu_svg_si(r->clock_hz, "Hz").s,
+           tlpu_svg_si(lanes * r->clock_hz, "").s,
+           tlpu_svg_si((double)hw->beat_bytes * r->clock_hz, "B/s").s);
     else
         kv(f, "clock", "not given: times and rates are n/a");
-    kv(f, "energy table", "%s (%s)", table[0] ? table : "(unnamed)", node[0] ? node : "node not given");
+    kv(f, "energy table", "%s (%s)", table[0] ? table : "(unnamed)",
+       node[0] ? node : "node not given");
     kv(f, "workload", "prefill %s tokens, decode %s tokens after a context of %s tokens",
        n_u64(r->prefill.tokens).s, n_u64(r->decode.tokens).s, n_u64(r->context).s);
     if (r->mc.chips) {
@@ -643,7 +567,7 @@ static void print_header(FILE *f, const tlpu_report *r)
         kv(f, "system", "%u chips, %s, %s links (%s, %s per transfer, %s pJ/bit); SRAM %s MiB "
                         "per chip (%s pJ/bit), no DRAM",
            r->mc.chips, tlpu_mc_topology_name(r->mc.topology), link,
-           n_si(r->mc.c2c.bits_per_s, "b/s").s, n_si(r->mc.c2c.latency_s, "s").s,
+           tlpu_svg_si(r->mc.c2c.bits_per_s, "b/s").s, tlpu_svg_si(r->mc.c2c.latency_s, "s").s,
            n_fix(r->mc.c2c.pj_per_bit, 2).s, n_fix((double)r->mc.sram_bytes / 1048576.0, 0).s,
            n_fix(r->mc.sram_pj_per_bit, 2).s);
     }
@@ -732,9 +656,10 @@ static void print_layers(FILE *f, const tlpu_report *r, int p)
                              "schedule's time x instances (x D tokens when decoding).");
         print_mc_layers(f, r, p);
     } else
-        put_wrapped(f, 2, 2,
-                    p == 0 ? "ms in phase = cycles/inst x instances / clock (one pass of M = P tokens)."
-                           : "ms in phase = cycles/inst x instances x D tokens / clock (M = 1 per token).");
+        put_wrapped(
+            f, 2, 2,
+            p == 0 ? "ms in phase = cycles/inst x instances / clock (one pass of M = P tokens)."
+                   : "ms in phase = cycles/inst x instances x D tokens / clock (M = 1 per token).");
     if (nsim == 0)
         return;
 
@@ -799,7 +724,7 @@ static void print_phase(FILE *f, const tlpu_report *r, int p)
 
     fputs("  totals\n", f);
     kv(f, "cycles", "%s", n_u64(ph->cycles).s);
-    kv(f, "time", "%s", n_si(ph->seconds, "s").s);
+    kv(f, "time", "%s", tlpu_svg_si(ph->seconds, "s").s);
     kv(f, "throughput", "%s tokens/s", n_fix(ph->tokens_per_s, ph->tokens_per_s < 100 ? 2 : 0).s);
     kv(f, "energy", "%s", n_energy(ph->energy.total).s);
     kv(f, "energy per token", "%s mJ", n_fix(ph->joules_per_token * 1e3, 4).s);
@@ -844,7 +769,7 @@ static void print_energy(FILE *f, const tlpu_report *r)
     else
         tbl_head(t, "component", h[0], h[1]);
     for (size_t i = 0; i <= NCOMP; i++) {
-        nstr c[4];
+        tlpu_svg_nstr c[4];
         k = 0;
         for (int p = 0; p < 2; p++) {
             if (!present(r, p))
@@ -881,13 +806,16 @@ static void print_baselines(FILE *f, const tlpu_report *r)
             const char *nm = k_phase_name[p];
             tbl_row(t, nm, "tlpu", n_fix(ph->tlpu_arith_pj, 0).s,
                     n_ratio(ph->tlpu_arith_pj, ph->tlpu_arith_pj, "x").s,
-                    n_fix(ph->energy.total, 0).s, n_ratio(ph->energy.total, ph->energy.total, "x").s);
+                    n_fix(ph->energy.total, 0).s,
+                    n_ratio(ph->energy.total, ph->energy.total, "x").s);
             tbl_row(t, nm, "INT8 MAC", n_fix(ph->int8_arith_pj, 0).s,
                     n_ratio(ph->int8_arith_pj, ph->tlpu_arith_pj, "x").s,
-                    n_fix(ph->int8_system_pj, 0).s, n_ratio(ph->int8_system_pj, ph->energy.total, "x").s);
+                    n_fix(ph->int8_system_pj, 0).s,
+                    n_ratio(ph->int8_system_pj, ph->energy.total, "x").s);
             tbl_row(t, nm, "FP16 MAC", n_fix(ph->fp16_arith_pj, 0).s,
                     n_ratio(ph->fp16_arith_pj, ph->tlpu_arith_pj, "x").s,
-                    n_fix(ph->fp16_system_pj, 0).s, n_ratio(ph->fp16_system_pj, ph->energy.total, "x").s);
+                    n_fix(ph->fp16_system_pj, 0).s,
+                    n_ratio(ph->fp16_system_pj, ph->energy.total, "x").s);
         }
         tbl_print(f, t);
         free(t);
@@ -921,13 +849,13 @@ static void print_footprint(FILE *f, const tlpu_report *r)
     for (size_t i = 0; i < sizeof row / sizeof row[0]; i++) {
         double b = (double)row[i].bytes;
         tbl_row(t, row[i].name, fp->params ? n_fix(8.0 * b / (double)fp->params, 2).s : "n/a",
-                n_si(b, "B").s, n_si(b + other, "B").s);
+                tlpu_svg_si(b, "B").s, tlpu_svg_si(b + other, "B").s);
     }
     tbl_print(f, t);
     free(t);
     char line[200];
     snprintf(line, sizeof line, "other parameters (embeddings, norms): %s, stored in 16 bits "
-             "(%s). 1 MB = 10^6 bytes.", n_u64(fp->other_params).s, n_si(other, "B").s);
+             "(%s). 1 MB = 10^6 bytes.", n_u64(fp->other_params).s, tlpu_svg_si(other, "B").s);
     put_wrapped(f, 2, 2, line);
 }
 
@@ -961,7 +889,7 @@ static void print_scaling(FILE *f, const tlpu_report *r)
              "stages (the fastest layout for each count). The smallest system that holds the "
              "model's %s of BitLinear weights: %u chip%s. Past %u chips (<) more chips buy less "
              "than 10%% in ms/token. Pipelined tokens/s: S streams in flight.",
-             "decoder", n_si((double)sc->weight_bytes, "B").s, sc->min_chips,
+             "decoder", tlpu_svg_si((double)sc->weight_bytes, "B").s, sc->min_chips,
              sc->min_chips == 1 ? "" : "s", sc->knee_chips);
     put_wrapped(f, 2, 2, msg);
 }
@@ -1048,7 +976,7 @@ static void jw_str(jw *w, const char *key, const char *s, size_t max)
     fputc('"', w->f);
     while (i < n) {
         size_t at = i;
-        long cp = utf8_next(u, n, &i);
+        long cp = tlpu_svg_utf8_next(u, n, &i);
         if (cp < 0)
             fputs("\\ufffd", w->f);
         else if (cp == '"' || cp == '\\')
@@ -1321,301 +1249,8 @@ tlpu_status tlpu_report_json(FILE *f, const tlpu_report *r)
 }
 
 /* ================================================================================
- * HTML and SVG
+ * HTML and SVG (the primitives are svg.h's)
  * ================================================================================ */
-
-/* Escaped text of a field of max bytes: & < > " ' as entities; invalid UTF-8
- * and characters XML 1.0 forbids become U+FFFD. Safe in text and attributes. */
-static void x_esc(FILE *f, const char *s, size_t max)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    size_t n = strnlen(s, max - 1), i = 0;
-    while (i < n) {
-        size_t at = i;
-        long cp = utf8_next(u, n, &i);
-        switch (cp) {
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default:
-            if (cp < 0 || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') ||
-                cp == 0xFFFE || cp == 0xFFFF)
-                fputs("\xEF\xBF\xBD", f);
-            else
-                fwrite(s + at, 1, i - at, f);
-        }
-    }
-}
-
-static void x_str(FILE *f, const char *s) { x_esc(f, s, (size_t)-1); }
-
-/* <tag attrs>escaped text</tag> */
-static void x_el(FILE *f, const char *tag, const char *attrs, const char *text)
-{
-    fprintf(f, "<%s%s%s>", tag, attrs ? " " : "", attrs ? attrs : "");
-    x_str(f, text);
-    fprintf(f, "</%s>", tag);
-}
-
-/* Table cells: text, or numeric (right aligned). */
-static void td(FILE *f, const char *s) { x_el(f, "td", NULL, s); }
-static void tdn(FILE *f, const char *s) { x_el(f, "td", "class=\"n\"", s); }
-
-/* A header row: "l"/"r" per column in spec, names after it. */
-static void thead(FILE *f, const char *spec, ...)
-{
-    va_list ap;
-    va_start(ap, spec);
-    fputs("<thead><tr>", f);
-    for (const char *c = spec; *c; c++)
-        x_el(f, "th", *c == 'r' ? "class=\"n\"" : NULL, va_arg(ap, const char *));
-    fputs("</tr></thead>\n<tbody>\n", f);
-    va_end(ap);
-}
-
-static const char k_css[] =
-    "body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif;"
-    "margin:0;background:#f5f6f8;color:#1d2330;line-height:1.4}\n"
-    "main{max-width:1100px;margin:0 auto;padding:24px 28px 60px}\n"
-    "h1{font-size:1.7em;margin:0 0 2px}\n"
-    "h1 small{font-weight:normal;color:#5b6475;font-size:0.6em}\n"
-    "h2{margin:40px 0 10px;padding-bottom:4px;border-bottom:2px solid #d0d5dd}\n"
-    "h3{margin:22px 0 8px}\n"
-    "table{border-collapse:collapse;margin:8px 0 14px;background:#fff;font-size:0.9em;"
-    "border:1px solid #e1e4ea}\n"
-    "th,td{padding:4px 10px;border-bottom:1px solid #e8eaef;text-align:left;vertical-align:top}\n"
-    "th{background:#eef1f6;font-weight:600}\n"
-    ".n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
-    "tr.sim td{background:#fff7dc}\n"
-    "tr.total td{font-weight:600;border-top:2px solid #c9ced8}\n"
-    "table.kv th{background:none;text-align:left;color:#5b6475;font-weight:normal}\n"
-    ".cards{display:flex;flex-wrap:wrap;gap:10px;margin:10px 0}\n"
-    ".card{background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:8px 14px;"
-    "min-width:140px}\n"
-    ".card span{display:block;color:#5b6475;font-size:0.85em}\n"
-    ".card b{font-size:1.25em;font-variant-numeric:tabular-nums}\n"
-    ".ok{color:#137333;font-weight:600}\n"
-    ".bad{color:#b3261e;font-weight:600}\n"
-    ".muted{color:#5b6475;font-size:0.9em}\n"
-    ".paper{background:#fff;border-left:4px solid #1f77b4;padding:8px 12px;margin:10px 0}\n"
-    "figure{background:#fff;border:1px solid #e1e4ea;border-radius:8px;margin:16px 0;"
-    "padding:10px}\n"
-    "figcaption{font-size:0.88em;color:#5b6475;padding:6px 6px 0}\n"
-    "svg{display:block;width:100%;height:auto}\n"
-    ".scroll{overflow-x:auto}\n"
-    "footer{margin-top:40px;color:#5b6475;font-size:0.85em}\n"
-    ".sw{display:inline-block;width:11px;height:11px;margin-right:6px;border-radius:2px;"
-    "vertical-align:-1px}\n";
-
-/* ---- SVG primitives --------------------------------------------------------------- */
-
-/* Opens a standalone <svg>: its own namespace, viewBox, an accessible title
- * and description, a white background and the title drawn on top. */
-static void svg_begin(FILE *f, int w, int h, const char *title, const char *desc)
-{
-    fprintf(f,
-            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" width=\"%d\" "
-            "height=\"%d\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\" "
-            "role=\"img\">\n",
-            w, h, w, h);
-    x_el(f, "title", NULL, title);
-    fputc('\n', f);
-    x_el(f, "desc", NULL, desc);
-    fprintf(f, "\n<rect x=\"0\" y=\"0\" width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", w, h);
-    fprintf(f, "<text x=\"%d\" y=\"24\" text-anchor=\"middle\" font-size=\"16\" "
-               "font-weight=\"bold\" fill=\"#1d2330\">", w / 2);
-    x_str(f, title);
-    fputs("</text>\n", f);
-}
-
-static void svg_end(FILE *f) { fputs("</svg>\n", f); }
-
-/* Text at (x, y); anchor "start", "middle" or "end"; attrs extra attributes (ours). */
-static void svg_text(FILE *f, double x, double y, const char *anchor, const char *attrs,
-                     const char *text)
-{
-    fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"%s\"%s%s>", x, y, anchor,
-            attrs ? " " : "", attrs ? attrs : "");
-    x_str(f, text);
-    fputs("</text>\n", f);
-}
-
-/* An axis title: class axis-label (the tests look for it), units in parentheses. */
-static void svg_axis_label(FILE *f, double x, double y, int vertical, const char *text)
-{
-    if (vertical)
-        fprintf(f, "<text class=\"axis-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                   "font-size=\"13\" fill=\"#1d2330\" transform=\"rotate(-90 %.1f %.1f)\">",
-                x, y, x, y);
-    else
-        fprintf(f, "<text class=\"axis-label\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" "
-                   "font-size=\"13\" fill=\"#1d2330\">", x, y);
-    x_str(f, text);
-    fputs("</text>\n", f);
-}
-
-static void svg_line(FILE *f, double x1, double y1, double x2, double y2, const char *stroke,
-                     double width, const char *dash)
-{
-    fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" "
-               "stroke-width=\"%.1f\"%s%s%s/>\n",
-            x1, y1, x2, y2, stroke, width, dash ? " stroke-dasharray=\"" : "", dash ? dash : "",
-            dash ? "\"" : "");
-}
-
-/* A rectangle with a hover tooltip (tip may be NULL). */
-static void svg_rect(FILE *f, double x, double y, double w, double h, const char *fill,
-                     const char *tip)
-{
-    fprintf(f, "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\" fill=\"%s\"", x, y,
-            w > 0 ? w : 0, h > 0 ? h : 0, fill);
-    if (tip) {
-        fputs("><title>", f);
-        x_str(f, tip);
-        fputs("</title></rect>\n", f);
-    } else {
-        fputs("/>\n", f);
-    }
-}
-
-/* Why (part of) a chart has nothing to draw: class chart-message. */
-static void svg_note(FILE *f, double x, double y, const char *anchor, const char *msg)
-{
-    svg_text(f, x, y, anchor, "class=\"chart-message\" fill=\"#5b6475\"", msg);
-}
-
-static void svg_message(FILE *f, int w, int h, const char *msg)
-{
-    svg_note(f, w / 2.0, h / 2.0, "middle", msg);
-}
-
-/* ---- axes ---------------------------------------------------------------------------- */
-
-/* A linear axis 0 .. hi in steps of step (1, 2 or 5 x 10^k, about five ticks). */
-typedef struct lin_axis {
-    double hi, step;
-} lin_axis;
-
-static lin_axis lin_nice(double maxv)
-{
-    lin_axis a = {1.0, 0.2};
-    if (!finite_pos(maxv))
-        return a;
-    double raw = maxv / 5.0, mag = pow(10.0, floor(log10(raw))), norm = raw / mag;
-    a.step = (norm < 1.5 ? 1.0 : norm < 3.0 ? 2.0 : norm < 7.0 ? 5.0 : 10.0) * mag;
-    a.hi = ceil(maxv / a.step * (1 - 1e-12)) * a.step;
-    if (a.hi <= 0)
-        a.hi = a.step;
-    return a;
-}
-
-/* Ticks, grid lines and numbers of a horizontal linear axis at y from x0 (0)
- * to x1 (a.hi); the grid reaches up to gy. */
-static void axis_x_lin(FILE *f, lin_axis a, double x0, double x1, double y, double gy)
-{
-    int n = (int)floor(a.hi / a.step + 0.5);
-    for (int i = 0; i <= n && i <= 20; i++) {
-        double v = i * a.step, x = x0 + (x1 - x0) * v / a.hi;
-        char t[32];
-        snprintf(t, sizeof t, "%g", v);
-        svg_line(f, x, gy, x, y, "#e3e6eb", 1, NULL);
-        svg_line(f, x, y, x, y + 5, "#1d2330", 1, NULL);
-        svg_text(f, x, y + 18, "middle", "fill=\"#1d2330\"", t);
-    }
-    svg_line(f, x0, y, x1, y, "#1d2330", 1, NULL);
-}
-
-/* A log axis of decades lo .. hi (10^lo .. 10^hi). */
-typedef struct log_axis {
-    int lo, hi;
-} log_axis;
-
-/* The decades around [vmin, vmax] (both > 0), at least one decade wide. */
-static log_axis log_span(double vmin, double vmax)
-{
-    log_axis a;
-    a.lo = (int)floor(log10(vmin) - 1e-9);
-    a.hi = (int)ceil(log10(vmax) + 1e-9);
-    if (a.hi <= a.lo)
-        a.hi = a.lo + 1;
-    return a;
-}
-
-static double log_pos(log_axis a, double v, double p0, double p1)
-{
-    return p0 + (p1 - p0) * (log10(v) - a.lo) / (double)(a.hi - a.lo);
-}
-
-typedef nstr (*tick_fmt)(double);
-static nstr tick_plain(double v)
-{
-    nstr o;
-    snprintf(o.s, sizeof o.s, "%g", v);
-    return o;
-}
-/* A power of ten with an SI prefix and no trailing zeros: "10 G", "1 \xC2\xB5J". */
-static nstr tick_pow10(double v, const char *unit)
-{
-    nstr o = n_si(v, unit);
-    char *dot = strchr(o.s, '.');
-    if (dot) {
-        size_t end = strspn(dot + 1, "0") + 1;
-        if (dot[end] < '0' || dot[end] > '9') /* only zeros after the point */
-            memmove(dot, dot + end, strlen(dot + end) + 1);
-    }
-    return o;
-}
-static nstr tick_si(double v) { return tick_pow10(v, ""); }
-static nstr tick_joule(double v) { return tick_pow10(v, "J"); }
-
-/* Decade ticks (every k-th labelled when there are many) on a horizontal
- * (vertical = 0: at y = at, from p0 to p1, grid up to g) or vertical axis
- * (vertical = 1: at x = at, p0 bottom, p1 top, grid to g). */
-static void axis_log(FILE *f, log_axis a, int vertical, double at, double p0, double p1, double g,
-                     tick_fmt fmt)
-{
-    int span = a.hi - a.lo, every = span > 10 ? (span + 9) / 10 : 1;
-    for (int e = a.lo; e <= a.hi; e++) {
-        double p = p0 + (p1 - p0) * (e - a.lo) / (double)span;
-        /* minor ticks: 2..9 x 10^e */
-        if (e < a.hi && span <= 12) {
-            for (int m = 2; m <= 9; m++) {
-                double q = p0 + (p1 - p0) * (e - a.lo + log10(m)) / (double)span;
-                if (vertical)
-                    svg_line(f, at - 3, q, at, q, "#1d2330", 0.6, NULL);
-                else
-                    svg_line(f, q, at, q, at + 3, "#1d2330", 0.6, NULL);
-            }
-        }
-        if (vertical)
-            svg_line(f, at, p, g, p, "#e3e6eb", 1, NULL);
-        else
-            svg_line(f, p, g, p, at, "#e3e6eb", 1, NULL);
-        if ((e - a.lo) % every)
-            continue;
-        nstr t = fmt(pow(10.0, e));
-        if (vertical) {
-            svg_line(f, at - 6, p, at, p, "#1d2330", 1, NULL);
-            svg_text(f, at - 9, p + 4, "end", "fill=\"#1d2330\"", t.s);
-        } else {
-            svg_line(f, p, at, p, at + 6, "#1d2330", 1, NULL);
-            svg_text(f, p, at + 19, "middle", "fill=\"#1d2330\"", t.s);
-        }
-    }
-    if (vertical)
-        svg_line(f, at, p0, at, p1, "#1d2330", 1, NULL);
-    else
-        svg_line(f, p0, at, p1, at, "#1d2330", 1, NULL);
-}
-
-/* A legend entry: a swatch and its text. */
-static void svg_legend(FILE *f, double x, double y, const char *color, const char *text)
-{
-    svg_rect(f, x, y - 10, 12, 12, color, NULL);
-    svg_text(f, x + 18, y, "start", "fill=\"#1d2330\"", text);
-}
 
 /* ---- the charts ----------------------------------------------------------------------- */
 
@@ -1642,27 +1277,28 @@ static void chart_energy(FILE *f, const tlpu_report *r)
     int h = (int)(top + np * (bar + gap) + 50 + legend_rows * 22 + 20);
     if (np == 0)
         h = 160;
-    svg_begin(f, CW, h, "Energy by component",
+    tlpu_svg_begin(f, CW, h, "Energy by component",
               "100% stacked bars: each phase's energy split into the energy model's components, "
               "with the phase's energy per token.");
     if (np == 0) {
-        svg_message(f, CW, h, "no phase has tokens and energy to show");
-        svg_end(f);
+        tlpu_svg_message(f, CW, h, "no phase has tokens and energy to show");
+        tlpu_svg_end(f);
         return;
     }
-    lin_axis a = {100, 20};
+    tlpu_svg_lin_axis a = {100, 20};
     double axis_y = top + np * (bar + gap);
-    axis_x_lin(f, a, left, left + pw, axis_y, top - 6);
-    svg_axis_label(f, left + pw / 2, axis_y + 38, 0, "share of the phase's energy (%)");
+    tlpu_svg_axis_x_lin(f, a, left, left + pw, axis_y, top - 6);
+    tlpu_svg_axis_label(f, left + pw / 2, axis_y + 38, 0, "share of the phase's energy (%)");
     for (int k = 0; k < np; k++) {
         int p = ph[k];
         const tlpu_report_phase *x = phase_ptr(r, p);
         double y = top + k * (bar + gap) + gap / 2, cx = left;
         char t[160];
-        svg_text(f, left - 10, y + bar / 2 - 2, "end", "font-weight=\"bold\" fill=\"#1d2330\"",
+        tlpu_svg_text(f, left - 10, y + bar / 2 - 2, "end", "font-weight=\"bold\" fill=\"#1d2330\"",
                  k_phase_name[p]);
         snprintf(t, sizeof t, "%s/token", n_energy(x->energy.total / x->tokens).s);
-        svg_text(f, left - 10, y + bar / 2 + 12, "end", "fill=\"#5b6475\" font-size=\"11\"", t);
+        tlpu_svg_text(f, left - 10, y + bar / 2 + 12, "end", "fill=\"#5b6475\" font-size=\"11\"",
+                      t);
         for (size_t i = 0; i < NCOMP; i++) {
             double v = comp_val(&x->energy, i);
             if (!finite_pos(v))
@@ -1670,10 +1306,10 @@ static void chart_energy(FILE *f, const tlpu_report *r)
             double w = v / sum[p] * pw;
             snprintf(t, sizeof t, "%s, %s: %s per token (%s%%)", k_phase_name[p],
                      k_comp[i].label, n_energy(v / x->tokens).s, n_pct(v, x->energy.total).s);
-            svg_rect(f, cx, y, w, bar, k_comp[i].color, t);
+            tlpu_svg_rect(f, cx, y, w, bar, k_comp[i].color, t);
             if (w > 60) { /* room for its share inside */
                 snprintf(t, sizeof t, "%s%%", n_pct(v, sum[p]).s);
-                svg_text(f, cx + w / 2, y + bar / 2 + 4, "middle",
+                tlpu_svg_text(f, cx + w / 2, y + bar / 2 + 4, "middle",
                          "fill=\"#ffffff\" font-size=\"11\" font-weight=\"bold\"", t);
             }
             cx += w;
@@ -1690,10 +1326,10 @@ static void chart_energy(FILE *f, const tlpu_report *r)
         }
         if (n > 0 && (size_t)n < sizeof t - 1)
             snprintf(t + n, sizeof t - (size_t)n, ")");
-        svg_legend(f, left + (double)(i % 2) * (pw / 2), ly + (double)(i / 2) * 22,
+        tlpu_svg_legend(f, left + (double)(i % 2) * (pw / 2), ly + (double)(i / 2) * 22,
                    k_comp[i].color, t);
     }
-    svg_end(f);
+    tlpu_svg_end(f);
 }
 
 /* Time per layer kind in each phase: one panel of horizontal bars per phase. */
@@ -1710,12 +1346,12 @@ static void chart_latency(FILE *f, const tlpu_report *r)
     int any = present(r, 0) || present(r, 1);
     if (!any)
         h = 160;
-    svg_begin(f, CW, h, "Latency by layer",
+    tlpu_svg_begin(f, CW, h, "Latency by layer",
               "Horizontal bars: milliseconds each BitLinear kind takes in its phase "
               "(all instances; decode: all tokens).");
     if (!any) {
-        svg_message(f, CW, h, "no phase has tokens");
-        svg_end(f);
+        tlpu_svg_message(f, CW, h, "no phase has tokens");
+        tlpu_svg_end(f);
         return;
     }
     double y = 50;
@@ -1725,11 +1361,11 @@ static void chart_latency(FILE *f, const tlpu_report *r)
         const tlpu_report_phase *ph = phase_ptr(r, p);
         char t[200];
         snprintf(t, sizeof t, "%s, %s tokens: %s in total", k_phase_name[p],
-                 n_u64(ph->tokens).s, n_si(ph->seconds, "s").s);
-        svg_text(f, 12, y + 14, "start", "font-weight=\"bold\" fill=\"#1d2330\"", t);
+                 n_u64(ph->tokens).s, tlpu_svg_si(ph->seconds, "s").s);
+        tlpu_svg_text(f, 12, y + 14, "start", "font-weight=\"bold\" fill=\"#1d2330\"", t);
         y += head;
         if (cnt[p] == 0 || !finite_pos(r->clock_hz)) {
-            svg_note(f, left, y + 16, "start",
+            tlpu_svg_note(f, left, y + 16, "start",
                      cnt[p] == 0 ? "no layers in this phase" : "no clock: times are unknown");
             y += (cnt[p] ? cnt[p] : 1) * row + foot;
             continue;
@@ -1744,9 +1380,9 @@ static void chart_latency(FILE *f, const tlpu_report *r)
                 sum += ms;
             }
         }
-        lin_axis a = lin_nice(maxms);
+        tlpu_svg_lin_axis a = tlpu_svg_lin_nice(maxms);
         double y0 = y, k = 0, axis_y = y0 + cnt[p] * row + 4;
-        axis_x_lin(f, a, left, left + pw, axis_y, y0); /* the grid under the bars */
+        tlpu_svg_axis_x_lin(f, a, left, left + pw, axis_y, y0); /* the grid under the bars */
         double total_ms = finite_pos(ph->seconds) ? ph->seconds * 1e3 : sum;
         for (uint32_t i = 0; i < r->nlayers; i++) {
             const tlpu_report_layer *l = &r->layer[i];
@@ -1757,26 +1393,26 @@ static void chart_latency(FILE *f, const tlpu_report *r)
             snprintf(name, sizeof name, "%s%.*s", l->simulated ? "* " : "",
                      (int)strnlen(l->name, sizeof l->name - 1), l->name);
             utrunc(name, sizeof name, 24);
-            svg_text(f, left - 8, by + row / 2 + 4, "end", "fill=\"#1d2330\"", name);
+            tlpu_svg_text(f, left - 8, by + row / 2 + 4, "end", "fill=\"#1d2330\"", name);
             snprintf(tip, sizeof tip, "%.*s: %s x %s instances, %s ms",
                      (int)strnlen(l->name, sizeof l->name - 1), l->name, n_shape(l).s,
                      n_u64(l->count).s, n_fix(ms, 3).s);
             double w = isfinite(ms) && ms > 0 ? ms / a.hi * pw : 0;
-            svg_rect(f, left, by + 4, w, row - 8, k_phase_color[p], tip);
+            tlpu_svg_rect(f, left, by + 4, w, row - 8, k_phase_color[p], tip);
             snprintf(t, sizeof t, "%s ms (%s%%)", n_fix(ms, 3).s, n_pct(ms, total_ms).s);
             if (left + w + 6 + 6.2 * (double)ucols(t) <= CW - 4 || w < 6.2 * (double)ucols(t) + 12)
-                svg_text(f, left + w + 6, by + row / 2 + 4, "start",
+                tlpu_svg_text(f, left + w + 6, by + row / 2 + 4, "start",
                          "fill=\"#1d2330\" font-size=\"11\"", t);
             else /* no room after the bar: inside its end */
-                svg_text(f, left + w - 6, by + row / 2 + 4, "end",
+                tlpu_svg_text(f, left + w - 6, by + row / 2 + 4, "end",
                          "fill=\"#ffffff\" font-size=\"11\"", t);
             k++;
         }
         snprintf(t, sizeof t, "time in the %s phase (ms)", k_phase_name[p]);
-        svg_axis_label(f, left + pw / 2, axis_y + 38, 0, t);
+        tlpu_svg_axis_label(f, left + pw / 2, axis_y + 38, 0, t);
         y = axis_y + foot - 4;
     }
-    svg_end(f);
+    tlpu_svg_end(f);
 }
 
 /* A roofline point: where a layer sits and where its label goes. */
@@ -1808,13 +1444,13 @@ static void chart_roofline(FILE *f, const tlpu_report *r)
     const double x0 = left, x1 = CW - right, y0 = h - bottom, y1 = top;
     double peak = (double)r->hw.rows * r->hw.cols * r->clock_hz;
     double bw = (double)r->hw.beat_bytes * r->clock_hz;
-    svg_begin(f, CW, h, "Roofline",
+    tlpu_svg_begin(f, CW, h, "Roofline",
               "Log-log roofline: the compute roof (ROWS x COLS MACs per cycle) and the memory "
               "roof (BEAT_BYTES per cycle) at the clock, with every layer at its achieved "
               "ternary MAC/s.");
     if (!finite_pos(peak) || !finite_pos(bw)) {
-        svg_message(f, CW, h, "no clock or array size: the roofline is undefined");
-        svg_end(f);
+        tlpu_svg_message(f, CW, h, "no clock or array size: the roofline is undefined");
+        tlpu_svg_end(f);
         return;
     }
     double ridge = peak / bw;
@@ -1833,31 +1469,32 @@ static void chart_roofline(FILE *f, const tlpu_report *r)
         ymax = perf > ymax ? perf : ymax;
         pt[np++] = (rpoint){oi, perf, 0, i};
     }
-    log_axis ax = log_span(xmin / 2, xmax * 2), ay = log_span(ymin / 2, ymax * 1.2);
-    axis_log(f, ax, 0, y0, x0, x1, y1, tick_plain);
-    axis_log(f, ay, 1, x0, y0, y1, x1, tick_si);
-    svg_axis_label(f, (x0 + x1) / 2, y0 + 48, 0,
+    tlpu_svg_log_axis ax = tlpu_svg_log_span(xmin / 2, xmax * 2),
+                      ay = tlpu_svg_log_span(ymin / 2, ymax * 1.2);
+    tlpu_svg_axis_log(f, ax, 0, y0, x0, x1, y1, tlpu_svg_tick_plain);
+    tlpu_svg_axis_log(f, ay, 1, x0, y0, y1, x1, tlpu_svg_tick_si);
+    tlpu_svg_axis_label(f, (x0 + x1) / 2, y0 + 48, 0,
                    "operational intensity (ternary MACs per DRAM byte)");
-    svg_axis_label(f, 26, (y0 + y1) / 2, 1, "attainable performance (ternary MAC/s)");
+    tlpu_svg_axis_label(f, 26, (y0 + y1) / 2, 1, "attainable performance (ternary MAC/s)");
 
     /* the roofs, clipped to the plot */
     double xl = pow(10.0, ax.lo), yl = pow(10.0, ay.lo);
     double ms = xl * bw < yl ? yl / bw : xl; /* where the memory roof enters */
-    double rx = log_pos(ax, ridge, x0, x1), ry = log_pos(ay, peak, y0, y1);
+    double rx = tlpu_svg_log_pos(ax, ridge, x0, x1), ry = tlpu_svg_log_pos(ay, peak, y0, y1);
     if (ms < ridge)
-        svg_line(f, log_pos(ax, ms, x0, x1), log_pos(ay, ms * bw, y0, y1), rx, ry, "#d62728",
-                 2.5, NULL);
-    svg_line(f, rx, ry, x1, ry, "#2ca02c", 2.5, NULL);
-    svg_line(f, rx, ry, rx, y0, "#9aa1ad", 1, "4 4");
+        tlpu_svg_line(f, tlpu_svg_log_pos(ax, ms, x0, x1), tlpu_svg_log_pos(ay, ms * bw, y0, y1),
+                      rx, ry, "#d62728", 2.5, NULL);
+    tlpu_svg_line(f, rx, ry, x1, ry, "#2ca02c", 2.5, NULL);
+    tlpu_svg_line(f, rx, ry, rx, y0, "#9aa1ad", 1, "4 4");
     char t[200];
     snprintf(t, sizeof t, "ridge %s MAC/B", n_fix(ridge, ridge < 10 ? 2 : 1).s);
-    svg_text(f, rx + 4, y0 - 8, "start", "fill=\"#5b6475\" font-size=\"11\"", t);
+    tlpu_svg_text(f, rx + 4, y0 - 8, "start", "fill=\"#5b6475\" font-size=\"11\"", t);
 
     /* the points in screen coordinates; points of one phase at the same spot
      * share a label; labels stack 12 px apart where they would overlap */
     for (int k = 0; k < np; k++) {
-        pt[k].x = log_pos(ax, pt[k].x, x0, x1);
-        pt[k].y = log_pos(ay, pt[k].y, y0, y1);
+        pt[k].x = tlpu_svg_log_pos(ax, pt[k].x, x0, x1);
+        pt[k].y = tlpu_svg_log_pos(ay, pt[k].y, y0, y1);
     }
     qsort(pt, (size_t)np, sizeof pt[0], rpoint_by_y);
     int lead[TLPU_REPORT_MAX_LAYERS]; /* the point whose label carries point k's name */
@@ -1887,12 +1524,12 @@ static void chart_roofline(FILE *f, const tlpu_report *r)
         char tip[240];
         snprintf(tip, sizeof tip, "%.*s (%s): %s MAC/B, %s MAC/s, %s%% of the roof",
                  (int)strnlen(l->name, sizeof l->name - 1), l->name, k_phase_name[p],
-                 n_fix(oi, 2).s, n_si(perf, "").s,
+                 n_fix(oi, 2).s, tlpu_svg_si(perf, "").s,
                  n_pct(perf, oi * bw < peak ? oi * bw : peak).s);
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%d\" fill=\"%s\" stroke=\"#ffffff\" "
                    "stroke-width=\"1.5\" fill-opacity=\"0.85\"><title>",
                 pt[k].x, pt[k].y, l->simulated ? 7 : 5, k_phase_color[p]);
-        x_str(f, tip);
+        tlpu_svg_str(f, tip);
         fputs("</title></circle>\n", f);
     }
     for (int k = 0; k < np; k++) {
@@ -1923,9 +1560,9 @@ static void chart_roofline(FILE *f, const tlpu_report *r)
         }
         utrunc(label, sizeof label, room > 4 ? (size_t)room : 4);
         if (pt[k].ly - pt[k].y > 8)
-            svg_line(f, pt[k].x + (right_side ? 3 : -3), pt[k].y + 3, tx, pt[k].ly - 3, "#9aa1ad",
-                     0.8, NULL);
-        svg_text(f, tx, pt[k].ly, right_side ? "start" : "end",
+            tlpu_svg_line(f, pt[k].x + (right_side ? 3 : -3), pt[k].y + 3, tx, pt[k].ly - 3,
+                          "#9aa1ad", 0.8, NULL);
+        tlpu_svg_text(f, tx, pt[k].ly, right_side ? "start" : "end",
                  "fill=\"#1d2330\" font-size=\"10\" stroke=\"#ffffff\" stroke-width=\"3\" "
                  "paint-order=\"stroke\"", label);
     }
@@ -1935,33 +1572,33 @@ static void chart_roofline(FILE *f, const tlpu_report *r)
     for (int p = 0; p < 2; p++) {
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"5\" fill=\"%s\"/>\n", lx + 6, ly - 4,
                 k_phase_color[p]);
-        svg_text(f, lx + 18, ly, "start", "fill=\"#1d2330\"",
+        tlpu_svg_text(f, lx + 18, ly, "start", "fill=\"#1d2330\"",
                  p == 0 ? "prefill layer (P)" : "decode layer (D)");
         ly += 20;
     }
-    svg_text(f, lx + 18, ly, "start", "fill=\"#5b6475\" font-size=\"11\"",
+    tlpu_svg_text(f, lx + 18, ly, "start", "fill=\"#5b6475\" font-size=\"11\"",
              "larger dot: simulated");
     ly += 28;
-    svg_line(f, lx, ly - 4, lx + 12, ly - 4, "#2ca02c", 2.5, NULL);
-    svg_text(f, lx + 18, ly, "start", "fill=\"#1d2330\"", "compute roof");
+    tlpu_svg_line(f, lx, ly - 4, lx + 12, ly - 4, "#2ca02c", 2.5, NULL);
+    tlpu_svg_text(f, lx + 18, ly, "start", "fill=\"#1d2330\"", "compute roof");
     snprintf(t, sizeof t, "%u \xC3\x97 %u lanes \xC3\x97 clock", r->hw.rows, r->hw.cols);
-    svg_text(f, lx + 18, ly + 15, "start", "fill=\"#5b6475\" font-size=\"10\"", t);
-    snprintf(t, sizeof t, "= %s MAC/s", n_si(peak, "").s);
-    svg_text(f, lx + 18, ly + 28, "start", "fill=\"#5b6475\" font-size=\"10\"", t);
+    tlpu_svg_text(f, lx + 18, ly + 15, "start", "fill=\"#5b6475\" font-size=\"10\"", t);
+    snprintf(t, sizeof t, "= %s MAC/s", tlpu_svg_si(peak, "").s);
+    tlpu_svg_text(f, lx + 18, ly + 28, "start", "fill=\"#5b6475\" font-size=\"10\"", t);
     ly += 52;
-    svg_line(f, lx, ly - 4, lx + 12, ly - 4, "#d62728", 2.5, NULL);
-    svg_text(f, lx + 18, ly, "start", "fill=\"#1d2330\"", "memory roof");
-    snprintf(t, sizeof t, "%u B \xC3\x97 clock = %s", r->hw.beat_bytes, n_si(bw, "B/s").s);
-    svg_text(f, lx + 18, ly + 15, "start", "fill=\"#5b6475\" font-size=\"10\"", t);
+    tlpu_svg_line(f, lx, ly - 4, lx + 12, ly - 4, "#d62728", 2.5, NULL);
+    tlpu_svg_text(f, lx + 18, ly, "start", "fill=\"#1d2330\"", "memory roof");
+    snprintf(t, sizeof t, "%u B \xC3\x97 clock = %s", r->hw.beat_bytes, tlpu_svg_si(bw, "B/s").s);
+    tlpu_svg_text(f, lx + 18, ly + 15, "start", "fill=\"#5b6475\" font-size=\"10\"", t);
     ly += 40;
     if (np == 0)
-        svg_note(f, (x0 + x1) / 2, (y0 + y1) / 2, "middle",
+        tlpu_svg_note(f, (x0 + x1) / 2, (y0 + y1) / 2, "middle",
                  r->nlayers ? "no layer has a finite position" : "no layers");
     if (hidden) {
         snprintf(t, sizeof t, "%d layer(s) not shown (no time or no traffic)", hidden);
-        svg_text(f, lx, ly, "start", "fill=\"#5b6475\" font-size=\"10\"", t);
+        tlpu_svg_text(f, lx, ly, "start", "fill=\"#5b6475\" font-size=\"10\"", t);
     }
-    svg_end(f);
+    tlpu_svg_end(f);
 }
 
 /* tlpu against the FP16 / INT8 MAC arrays: energy per token, log scale. */
@@ -1990,18 +1627,18 @@ static void chart_baselines(FILE *f, const tlpu_report *r)
     int h = (int)(top + np * 2 * (head + 3 * row) + foot);
     if (np == 0 || vmax == 0)
         h = 160;
-    svg_begin(f, CW, h, "tlpu against FP16 and INT8 MAC arrays",
+    tlpu_svg_begin(f, CW, h, "tlpu against FP16 and INT8 MAC arrays",
               "Energy per token of the same matmuls: arithmetic only and the whole system, "
               "log scale; the factor is the baseline's energy over tlpu's.");
     if (np == 0 || vmax == 0) {
-        svg_message(f, CW, h, "no phase has tokens and energies to compare");
-        svg_end(f);
+        tlpu_svg_message(f, CW, h, "no phase has tokens and energies to compare");
+        tlpu_svg_end(f);
         return;
     }
-    log_axis a = log_span(vmin / 1.5, vmax * 1.5);
+    tlpu_svg_log_axis a = tlpu_svg_log_span(vmin / 1.5, vmax * 1.5);
     double y = top, axis_y = h - foot + 8;
-    axis_log(f, a, 0, axis_y, left, left + pw, top, tick_joule);
-    svg_axis_label(f, left + pw / 2, axis_y + 44, 0, "energy per token (J, log scale)");
+    tlpu_svg_axis_log(f, a, 0, axis_y, left, left + pw, top, tlpu_svg_tick_joule);
+    tlpu_svg_axis_label(f, left + pw / 2, axis_y + 44, 0, "energy per token (J, log scale)");
     for (int p = 0; p < 2; p++) {
         const tlpu_report_phase *x = phase_ptr(r, p);
         if (!present(r, p))
@@ -2011,27 +1648,28 @@ static void chart_baselines(FILE *f, const tlpu_report *r)
                                  g ? x->int8_system_pj : x->int8_arith_pj,
                                  g ? x->fp16_system_pj : x->fp16_arith_pj};
             char t[200];
-            snprintf(t, sizeof t, "%s, %s", k_phase_name[p], g ? "whole system" : "arithmetic only");
-            svg_text(f, 12, y + 17, "start", "font-weight=\"bold\" fill=\"#1d2330\"", t);
+            snprintf(t, sizeof t, "%s, %s", k_phase_name[p],
+                     g ? "whole system" : "arithmetic only");
+            tlpu_svg_text(f, 12, y + 17, "start", "font-weight=\"bold\" fill=\"#1d2330\"", t);
             y += head;
             for (int i = 0; i < 3; i++) {
                 double j = v[i] * 1e-12 / x->tokens;
-                svg_text(f, left - 8, y + row / 2 + 4, "end", "fill=\"#1d2330\"", arr[i]);
+                tlpu_svg_text(f, left - 8, y + row / 2 + 4, "end", "fill=\"#1d2330\"", arr[i]);
                 if (finite_pos(j)) {
-                    double w = log_pos(a, j, left, left + pw) - left;
-                    snprintf(t, sizeof t, "%s per token (%s tlpu)", n_si(j, "J").s,
+                    double w = tlpu_svg_log_pos(a, j, left, left + pw) - left;
+                    snprintf(t, sizeof t, "%s per token (%s tlpu)", tlpu_svg_si(j, "J").s,
                              n_ratio(v[i], v[0], "\xC3\x97").s);
-                    svg_rect(f, left, y + 3, w, row - 6, col[i], t);
-                    svg_text(f, left + w + 6, y + row / 2 + 4, "start",
+                    tlpu_svg_rect(f, left, y + 3, w, row - 6, col[i], t);
+                    tlpu_svg_text(f, left + w + 6, y + row / 2 + 4, "start",
                              "fill=\"#1d2330\" font-size=\"11\"", t);
                 } else {
-                    svg_text(f, left + 6, y + row / 2 + 4, "start", "fill=\"#5b6475\"", "n/a");
+                    tlpu_svg_text(f, left + 6, y + row / 2 + 4, "start", "fill=\"#5b6475\"", "n/a");
                 }
                 y += row;
             }
         }
     }
-    svg_end(f);
+    tlpu_svg_end(f);
 }
 
 /* ---- the page's tables ---------------------------------------------------------------- */
@@ -2039,16 +1677,16 @@ static void chart_baselines(FILE *f, const tlpu_report *r)
 static void card(FILE *f, const char *label, const char *value)
 {
     fputs("<div class=\"card\">", f);
-    x_el(f, "span", NULL, label);
-    x_el(f, "b", NULL, value);
+    tlpu_svg_el(f, "span", NULL, label);
+    tlpu_svg_el(f, "b", NULL, value);
     fputs("</div>\n", f);
 }
 
 static void kv_row(FILE *f, const char *key, const char *value)
 {
     fputs("<tr>", f);
-    x_el(f, "th", NULL, key);
-    td(f, value);
+    tlpu_svg_el(f, "th", NULL, key);
+    tlpu_svg_td(f, value);
     fputs("</tr>\n", f);
 }
 
@@ -2058,11 +1696,11 @@ static void html_header(FILE *f, const tlpu_report *r)
     double lanes = (double)hw->rows * hw->cols;
     char v[400];
     fputs("<table class=\"kv\">\n<tbody>\n", f);
-    fputs("<tr><th>model</th><td>", f);
-    x_esc(f, r->model, sizeof r->model);
-    fputs("</td></tr>\n<tr><th>engine</th><td>", f);
-    x_esc(f, r->engine, sizeof r->engine);
-    fputs("</td></tr>\n", f);
+    fputs("<tr><th>model</th><tlpu_svg_td>", f);
+    tlpu_svg_esc(f, r->model, sizeof r->model);
+    fputs("</tlpu_svg_td></tr>\n<tr><th>engine</th><tlpu_svg_td>", f);
+    tlpu_svg_esc(f, r->engine, sizeof r->engine);
+    fputs("</tlpu_svg_td></tr>\n", f);
     snprintf(v, sizeof v, "%u \xC3\x97 %u ternary lanes (%s MACs per cycle), %u-byte DRAM beats, "
              "DRAM latency %u cycles", hw->rows, hw->cols, n_fix(lanes, 0).s, hw->beat_bytes,
              r->mem_latency);
@@ -2073,27 +1711,29 @@ static void html_header(FILE *f, const tlpu_report *r)
              n_u64(hw->imem_depth).s, hw->burst_beats, hw->queue_depth);
     kv_row(f, "buffers", v);
     if (finite_pos(r->clock_hz))
-        snprintf(v, sizeof v, "%s: peak %s ternary MAC/s, DRAM %s", n_si(r->clock_hz, "Hz").s,
-                 n_si(lanes * r->clock_hz, "").s, n_si((double)hw->beat_bytes * r->clock_hz, "B/s").s);
+        snprintf(v, sizeof v, "%s: peak %s ternary MAC/s, DRAM %s",
+                 tlpu_svg_si(r->clock_hz, "Hz").s, tlpu_svg_si(lanes * r->clock_hz, "").s,
+                 tlpu_svg_si((double)hw->beat_bytes * r->clock_hz, "B/s").s);
     else
         snprintf(v, sizeof v, "not given: times and rates are n/a");
     kv_row(f, "clock", v);
-    fputs("<tr><th>energy table</th><td>", f);
-    x_esc(f, r->energy_table, sizeof r->energy_table);
+    fputs("<tr><th>energy table</th><tlpu_svg_td>", f);
+    tlpu_svg_esc(f, r->energy_table, sizeof r->energy_table);
     fputs(" (", f);
-    x_esc(f, r->energy_node, sizeof r->energy_node);
-    fputs(")</td></tr>\n", f);
+    tlpu_svg_esc(f, r->energy_node, sizeof r->energy_node);
+    fputs(")</tlpu_svg_td></tr>\n", f);
     snprintf(v, sizeof v, "prefill %s tokens, decode %s tokens after a context of %s tokens",
              n_u64(r->prefill.tokens).s, n_u64(r->decode.tokens).s, n_u64(r->context).s);
     kv_row(f, "workload", v);
     if (r->mc.chips) {
-        snprintf(v, sizeof v, "%u chips, %s, %s links (%s, %s per transfer, %s pJ/bit); SRAM %s "
-                              "MiB per chip (%s pJ/bit), no DRAM",
-                 r->mc.chips, tlpu_mc_topology_name(r->mc.topology),
-                 r->mc.c2c.name ? r->mc.c2c.name : "custom", n_si(r->mc.c2c.bits_per_s, "b/s").s,
-                 n_si(r->mc.c2c.latency_s, "s").s, n_fix(r->mc.c2c.pj_per_bit, 2).s,
-                 n_fix((double)r->mc.sram_bytes / 1048576.0, 0).s,
-                 n_fix(r->mc.sram_pj_per_bit, 2).s);
+        snprintf(
+            v, sizeof v,
+            "%u chips, %s, %s links (%s, %s per transfer, %s pJ/bit); SRAM %s "
+            "MiB per chip (%s pJ/bit), no DRAM",
+            r->mc.chips, tlpu_mc_topology_name(r->mc.topology),
+            r->mc.c2c.name ? r->mc.c2c.name : "custom", tlpu_svg_si(r->mc.c2c.bits_per_s, "b/s").s,
+            tlpu_svg_si(r->mc.c2c.latency_s, "s").s, n_fix(r->mc.c2c.pj_per_bit, 2).s,
+            n_fix((double)r->mc.sram_bytes / 1048576.0, 0).s, n_fix(r->mc.sram_pj_per_bit, 2).s);
         kv_row(f, "system", v);
     }
     fputs("</tbody>\n</table>\n", f);
@@ -2111,9 +1751,9 @@ static void html_phase(FILE *f, const tlpu_report *r, int p)
     else
         snprintf(t, sizeof t, "Decode: %s tokens, one at a time (M = 1), context %s",
                  n_u64(ph->tokens).s, n_u64(r->context).s);
-    x_el(f, "h2", NULL, t);
+    tlpu_svg_el(f, "h2", NULL, t);
     fputs("<div class=\"cards\">\n", f);
-    card(f, "time", n_si(ph->seconds, "s").s);
+    card(f, "time", tlpu_svg_si(ph->seconds, "s").s);
     snprintf(t, sizeof t, "%s tokens/s", n_fix(ph->tokens_per_s, ph->tokens_per_s < 100 ? 2 : 0).s);
     card(f, "throughput", t);
     snprintf(t, sizeof t, "%s mJ", n_fix(ph->joules_per_token * 1e3, 4).s);
@@ -2133,18 +1773,19 @@ static void html_phase(FILE *f, const tlpu_report *r, int p)
     if (ph->has_e2e) {
         const tlpu_report_board *b = &ph->e2e;
         const double div = p == 0 ? 1.0 : (double)ph->tokens;
-        x_el(f, "p", NULL, p == 0 ? "End to end on the board, weights resident: the time to the "
-                                   "first token, split as the board spends it (ms, mJ)."
-                                 : "End to end on the board, weights resident: the time per "
-                                   "generated token, split as the board spends it (ms, mJ).");
+        tlpu_svg_el(f, "p", NULL,
+                    p == 0 ? "End to end on the board, weights resident: the time to the "
+                             "first token, split as the board spends it (ms, mJ)."
+                           : "End to end on the board, weights resident: the time per "
+                             "generated token, split as the board spends it (ms, mJ).");
         fputs("<table>\n", f);
-        thead(f, "rrrrrrrrr", "total ms", "link", "firmware", "memory", "core", "chip links",
-              "link mJ", "memory mJ", "chip links mJ");
+        tlpu_svg_thead(f, "rrrrrrrrr", "total ms", "link", "firmware", "memory", "core",
+                       "chip links", "link mJ", "memory mJ", "chip links mJ");
         const double v[9] = {b->total_s, b->link_s, b->fw_s,   b->dram_s, b->core_s,
                              b->c2c_s,   b->link_j, b->dram_j, b->c2c_j};
         fputs("<tr>", f);
         for (int i = 0; i < 9; i++)
-            tdn(f, n_fix(v[i] / div * 1e3, i < 6 ? 3 : 4).s);
+            tlpu_svg_tdn(f, n_fix(v[i] / div * 1e3, i < 6 ? 3 : 4).s);
         fputs("</tr>\n</tbody>\n</table>\n", f);
     }
 
@@ -2152,16 +1793,16 @@ static void html_phase(FILE *f, const tlpu_report *r, int p)
     for (uint32_t i = 0; i < r->nlayers; i++)
         if (layer_phase(&r->layer[i]) == p)
             n++, nsim += r->layer[i].simulated != 0;
-    x_el(f, "h3", NULL, "Layers");
+    tlpu_svg_el(f, "h3", NULL, "Layers");
     if (n == 0) {
-        x_el(f, "p", "class=\"muted\"", "No BitLinear layers in this phase.");
+        tlpu_svg_el(f, "p", "class=\"muted\"", "No BitLinear layers in this phase.");
         return;
     }
     double total_ms = finite_pos(ph->seconds) ? ph->seconds * 1e3 : NAN;
     double peak = (double)r->hw.rows * r->hw.cols * r->clock_hz;
     double bw = (double)r->hw.beat_bytes * r->clock_hz;
     fputs("<div class=\"scroll\"><table>\n", f);
-    thead(f, "llrlrrrrrrlrrr", "", "layer", "M\xC3\x97K\xC3\x97N", "format", "instances",
+    tlpu_svg_thead(f, "llrlrrrrrrlrrr", "", "layer", "M\xC3\x97K\xC3\x97N", "format", "instances",
           "cycles/instance", "ms in phase", "% of phase", "utilization %", "MAC/DRAM byte",
           "bound", "achieved MAC/s", "% of roof", "\xC2\xB5J/instance");
     for (uint32_t i = 0; i < r->nlayers; i++) {
@@ -2173,79 +1814,82 @@ static void html_phase(FILE *f, const tlpu_report *r, int p)
         double perf = layer_macs(l) * r->clock_hz / (double)l->cycles;
         double roof = isfinite(oi) && oi * bw < peak ? oi * bw : peak;
         fputs(l->simulated ? "<tr class=\"sim\">" : "<tr>", f);
-        td(f, l->simulated ? "\xE2\x97\x8F" : "");
-        fputs("<td>", f);
-        x_esc(f, l->name, sizeof l->name);
-        fputs("</td>", f);
-        tdn(f, n_shape(l).s);
-        td(f, fmt_name(l->fmt));
-        tdn(f, n_u64(l->count).s);
-        tdn(f, n_u64(l->cycles).s);
-        tdn(f, n_fix(ms, 3).s);
-        tdn(f, n_pct(ms, total_ms).s);
-        tdn(f, n_fix(l->utilization * 100, 1).s);
-        tdn(f, n_fix(oi, 2).s);
-        td(f, l->compute_bound ? "compute" : "memory");
-        tdn(f, n_si(perf, "").s);
-        tdn(f, n_pct(perf, roof).s);
-        tdn(f, n_fix(l->energy.total * 1e-6, 3).s);
+        tlpu_svg_td(f, l->simulated ? "\xE2\x97\x8F" : "");
+        fputs("<tlpu_svg_td>", f);
+        tlpu_svg_esc(f, l->name, sizeof l->name);
+        fputs("</tlpu_svg_td>", f);
+        tlpu_svg_tdn(f, n_shape(l).s);
+        tlpu_svg_td(f, fmt_name(l->fmt));
+        tlpu_svg_tdn(f, n_u64(l->count).s);
+        tlpu_svg_tdn(f, n_u64(l->cycles).s);
+        tlpu_svg_tdn(f, n_fix(ms, 3).s);
+        tlpu_svg_tdn(f, n_pct(ms, total_ms).s);
+        tlpu_svg_tdn(f, n_fix(l->utilization * 100, 1).s);
+        tlpu_svg_tdn(f, n_fix(oi, 2).s);
+        tlpu_svg_td(f, l->compute_bound ? "compute" : "memory");
+        tlpu_svg_tdn(f, tlpu_svg_si(perf, "").s);
+        tlpu_svg_tdn(f, n_pct(perf, roof).s);
+        tlpu_svg_tdn(f, n_fix(l->energy.total * 1e-6, 3).s);
         fputs("</tr>\n", f);
     }
     fputs("</tbody>\n</table></div>\n", f);
-    x_el(f, "p", "class=\"muted\"",
+    tlpu_svg_el(f, "p", "class=\"muted\"",
          p == 0 ? "ms in phase = cycles/instance \xC3\x97 instances / clock (one pass of "
                   "M = P tokens). \xE2\x97\x8F: simulated on a device (below)."
                 : "ms in phase = cycles/instance \xC3\x97 instances \xC3\x97 D tokens / clock "
                   "(M = 1 per token). \xE2\x97\x8F: simulated on a device (below).");
     if (r->mc.chips) {
-        x_el(f, "p", "class=\"muted\"", "An LPU system: cycles summed over the chips; ms in "
+        tlpu_svg_el(f, "p", "class=\"muted\"", "An LPU system: cycles summed over the chips; ms in "
                                         "phase is the static schedules' time.");
         html_mc_layers(f, r, p);
     }
     if (nsim == 0)
         return;
-    x_el(f, "h3", NULL, "Cross-check on a device");
+    tlpu_svg_el(f, "h3", NULL, "Cross-check on a device");
     fputs("<table>\n", f);
-    thead(f, "llrrlll", "layer", "device", "predicted cycles", "simulated cycles", "cycles",
-          "outputs", "counters");
+    tlpu_svg_thead(f, "llrrlll", "layer", "device", "predicted cycles", "simulated cycles",
+                   "cycles", "outputs", "counters");
     for (uint32_t i = 0; i < r->nlayers; i++) {
         const tlpu_report_layer *l = &r->layer[i];
         if (layer_phase(l) != p || !l->simulated)
             continue;
-        fputs("<tr><td>", f);
-        x_esc(f, l->name, sizeof l->name);
-        fputs("</td><td>", f);
-        x_esc(f, l->device, sizeof l->device);
-        fputs("</td>", f);
-        tdn(f, n_u64(l->cycles).s);
-        tdn(f, n_u64(l->sim_cycles).s);
+        fputs("<tr><tlpu_svg_td>", f);
+        tlpu_svg_esc(f, l->name, sizeof l->name);
+        fputs("</tlpu_svg_td><tlpu_svg_td>", f);
+        tlpu_svg_esc(f, l->device, sizeof l->device);
+        fputs("</tlpu_svg_td>", f);
+        tlpu_svg_tdn(f, n_u64(l->cycles).s);
+        tlpu_svg_tdn(f, n_u64(l->sim_cycles).s);
         int eq = l->sim_cycles == l->cycles;
-        x_el(f, "td", eq ? "class=\"ok\"" : "class=\"bad\"", eq ? "equal" : "DIFFER");
-        x_el(f, "td", l->sim_exact ? "class=\"ok\"" : "class=\"bad\"",
+        tlpu_svg_el(f, "tlpu_svg_td", eq ? "class=\"ok\"" : "class=\"bad\"",
+                    eq ? "equal" : "DIFFER");
+        tlpu_svg_el(f, "tlpu_svg_td", l->sim_exact ? "class=\"ok\"" : "class=\"bad\"",
              l->sim_exact ? "exact" : "WRONG");
-        x_el(f, "td", l->sim_counters_agree ? "class=\"ok\"" : "class=\"bad\"",
+        tlpu_svg_el(f, "tlpu_svg_td", l->sim_counters_agree ? "class=\"ok\"" : "class=\"bad\"",
              l->sim_counters_agree ? "agree" : "DIFFER");
         fputs("</tr>\n", f);
     }
     fputs("</tbody>\n</table>\n", f);
     if (!board_layers(r, p))
         return;
-    x_el(f, "p", NULL, "The board's time for one such call (sc:): its weights, activations and "
-                       "program over the link, the run, the results back.");
+    tlpu_svg_el(f, "p", NULL,
+                "The board's time for one such call (sc:): its weights, activations and "
+                "program over the link, the run, the results back.");
     fputs("<table>\n", f);
-    thead(f, "lrrrrrrrrr", "layer", "board \xC2\xB5s", "link", "firmware", "memory", "core",
-          "chip links", "link \xC2\xB5J", "memory \xC2\xB5J", "chip links \xC2\xB5J");
+    tlpu_svg_thead(f, "lrrrrrrrrr", "layer", "board \xC2\xB5s", "link", "firmware", "memory",
+                   "core", "chip links", "link \xC2\xB5J", "memory \xC2\xB5J",
+                   "chip links \xC2\xB5J");
     for (uint32_t i = 0; i < r->nlayers; i++) {
         const tlpu_report_layer *l = &r->layer[i];
         if (layer_phase(l) != p || !l->simulated || !l->has_board)
             continue;
-        fputs("<tr><td>", f);
-        x_esc(f, l->name, sizeof l->name);
-        fputs("</td>", f);
+        fputs("<tr><tlpu_svg_td>", f);
+        tlpu_svg_esc(f, l->name, sizeof l->name);
+        fputs("</tlpu_svg_td>", f);
         char c[BOARD_COLS][32];
         board_cells(l, c);
         for (int j = 0; j < BOARD_COLS; j++)
-            tdn(f, c[j]);
+            tlpu_svg_tdn(f, c[j]);
         fputs("</tr>\n", f);
     }
     fputs("</tbody>\n</table>\n", f);
@@ -2253,35 +1897,36 @@ static void html_phase(FILE *f, const tlpu_report *r, int p)
 
 static void html_energy(FILE *f, const tlpu_report *r)
 {
-    x_el(f, "h2", NULL, "Energy by component");
+    tlpu_svg_el(f, "h2", NULL, "Energy by component");
     if (!present(r, 0) && !present(r, 1)) {
-        x_el(f, "p", "class=\"muted\"", "No phase has tokens.");
+        tlpu_svg_el(f, "p", "class=\"muted\"", "No phase has tokens.");
         return;
     }
-    fputs("<table>\n<thead><tr><th>component</th>", f);
+    fputs("<table>\n<tlpu_svg_thead><tr><th>component</th>", f);
     for (int p = 0; p < 2; p++) {
         if (!present(r, p))
             continue;
         fprintf(f, "<th class=\"n\">%s pJ</th><th class=\"n\">%%</th>"
                    "<th class=\"n\">%s per token</th>", k_phase_name[p], k_phase_name[p]);
     }
-    fputs("</tr></thead>\n<tbody>\n", f);
+    fputs("</tr></tlpu_svg_thead>\n<tbody>\n", f);
     for (size_t i = 0; i <= NCOMP; i++) {
         fputs(i < NCOMP ? "<tr>" : "<tr class=\"total\">", f);
         if (i < NCOMP)
-            fprintf(f, "<td><span class=\"sw\" style=\"background:%s\"></span>", k_comp[i].color);
+            fprintf(f, "<tlpu_svg_td><span class=\"sw\" style=\"background:%s\"></span>",
+                    k_comp[i].color);
         else
-            fputs("<td>", f);
-        x_str(f, i < NCOMP ? k_comp[i].label : "total");
-        fputs("</td>", f);
+            fputs("<tlpu_svg_td>", f);
+        tlpu_svg_str(f, i < NCOMP ? k_comp[i].label : "total");
+        fputs("</tlpu_svg_td>", f);
         for (int p = 0; p < 2; p++) {
             if (!present(r, p))
                 continue;
             const tlpu_report_phase *ph = phase_ptr(r, p);
             double v = i < NCOMP ? comp_val(&ph->energy, i) : ph->energy.total;
-            tdn(f, n_fix(v, 0).s);
-            tdn(f, n_pct(v, ph->energy.total).s);
-            tdn(f, n_energy(v / ph->tokens).s);
+            tlpu_svg_tdn(f, n_fix(v, 0).s);
+            tlpu_svg_tdn(f, n_pct(v, ph->energy.total).s);
+            tlpu_svg_tdn(f, n_energy(v / ph->tokens).s);
         }
         fputs("</tr>\n", f);
     }
@@ -2290,11 +1935,11 @@ static void html_energy(FILE *f, const tlpu_report *r)
 
 static void html_baselines(FILE *f, const tlpu_report *r)
 {
-    x_el(f, "h2", NULL, "Baselines: the same matmuls on FP16 and INT8 MAC arrays");
+    tlpu_svg_el(f, "h2", NULL, "Baselines: the same matmuls on FP16 and INT8 MAC arrays");
     if (present(r, 0) || present(r, 1)) {
         fputs("<table>\n", f);
-        thead(f, "llrrrr", "phase", "array", "arithmetic pJ", "\xC3\x97 tlpu", "whole-system pJ",
-              "\xC3\x97 tlpu");
+        tlpu_svg_thead(f, "llrrrr", "phase", "array", "arithmetic pJ", "\xC3\x97 tlpu",
+                       "whole-system pJ", "\xC3\x97 tlpu");
         for (int p = 0; p < 2; p++) {
             if (!present(r, p))
                 continue;
@@ -2304,24 +1949,24 @@ static void html_baselines(FILE *f, const tlpu_report *r)
             static const char *const nm[3] = {"tlpu", "INT8 MAC array", "FP16 MAC array"};
             for (int i = 0; i < 3; i++) {
                 fputs("<tr>", f);
-                td(f, k_phase_name[p]);
-                td(f, nm[i]);
-                tdn(f, n_fix(ar[i], 0).s);
-                tdn(f, n_ratio(ar[i], ar[0], "\xC3\x97").s);
-                tdn(f, n_fix(sy[i], 0).s);
-                tdn(f, n_ratio(sy[i], sy[0], "\xC3\x97").s);
+                tlpu_svg_td(f, k_phase_name[p]);
+                tlpu_svg_td(f, nm[i]);
+                tlpu_svg_tdn(f, n_fix(ar[i], 0).s);
+                tlpu_svg_tdn(f, n_ratio(ar[i], ar[0], "\xC3\x97").s);
+                tlpu_svg_tdn(f, n_fix(sy[i], 0).s);
+                tlpu_svg_tdn(f, n_ratio(sy[i], sy[0], "\xC3\x97").s);
                 fputs("</tr>\n", f);
             }
         }
         fputs("</tbody>\n</table>\n", f);
     }
     fputs("<p class=\"paper\">BitNet b1.58 arithmetic ratio (paper): <b>", f);
-    x_str(f, n_ratio(r->paper_ratio, 1.0, "x").s);
+    tlpu_svg_str(f, n_ratio(r->paper_ratio, 1.0, "x").s);
     fputs("</b> at ", f);
     if (strnlen(r->energy_node, sizeof r->energy_node))
-        x_esc(f, r->energy_node, sizeof r->energy_node);
+        tlpu_svg_esc(f, r->energy_node, sizeof r->energy_node);
     else
-        x_str(f, "an unnamed node");
+        tlpu_svg_str(f, "an unnamed node");
     fputs(": (FP16 add + FP16 mult) / INT8 add, from the energy table.</p>\n", f);
 }
 
@@ -2329,12 +1974,12 @@ static void html_footprint(FILE *f, const tlpu_report *r)
 {
     const tlpu_report_footprint *fp = &r->footprint;
     char t[240];
-    x_el(f, "h2", NULL, "Weight footprint");
+    tlpu_svg_el(f, "h2", NULL, "Weight footprint");
     snprintf(t, sizeof t, "%s BitLinear weights; %s other parameters (embeddings, norms) stored "
              "in 16 bits. 1 MB = 10^6 bytes.", n_u64(fp->params).s, n_u64(fp->other_params).s);
-    x_el(f, "p", NULL, t);
+    tlpu_svg_el(f, "p", NULL, t);
     fputs("<table>\n", f);
-    thead(f, "lrrrr", "format", "bits/weight", "bytes", "BitLinear weights",
+    tlpu_svg_thead(f, "lrrrr", "format", "bits/weight", "bytes", "BitLinear weights",
           "+ other parameters (16-bit)");
     const struct {
         const char *name;
@@ -2346,11 +1991,11 @@ static void html_footprint(FILE *f, const tlpu_report *r)
     for (size_t i = 0; i < sizeof row / sizeof row[0]; i++) {
         double b = (double)row[i].bytes;
         fputs("<tr>", f);
-        td(f, row[i].name);
-        tdn(f, fp->params ? n_fix(8.0 * b / (double)fp->params, 2).s : "n/a");
-        tdn(f, n_u64(row[i].bytes).s);
-        tdn(f, n_si(b, "B").s);
-        tdn(f, n_si(b + other, "B").s);
+        tlpu_svg_td(f, row[i].name);
+        tlpu_svg_tdn(f, fp->params ? n_fix(8.0 * b / (double)fp->params, 2).s : "n/a");
+        tlpu_svg_tdn(f, n_u64(row[i].bytes).s);
+        tlpu_svg_tdn(f, tlpu_svg_si(b, "B").s);
+        tlpu_svg_tdn(f, tlpu_svg_si(b + other, "B").s);
         fputs("</tr>\n", f);
     }
     fputs("</tbody>\n</table>\n", f);
@@ -2361,7 +2006,7 @@ static void figure(FILE *f, void (*chart)(FILE *, const tlpu_report *), const tl
 {
     fputs("<figure>\n", f);
     chart(f, r);
-    x_el(f, "figcaption", NULL, caption);
+    tlpu_svg_el(f, "figcaption", NULL, caption);
     fputs("\n</figure>\n", f);
 }
 
@@ -2380,35 +2025,37 @@ static void chart_scaling_of(FILE *f, const tlpu_report *r, int energy)
             vmax = v > vmax ? v : vmax;
         }
     }
-    svg_begin(f, CW, (int)h, energy ? "energy per token against chips" : "latency per token against chips",
-              energy ? "Decode energy per token (J, log scale) of the fastest layout for each chip "
-                       "count (log scale); the dashed line marks the knee."
-                     : "Decode time per token (s, log scale) of the fastest layout for each chip "
-                       "count (log scale); the dashed line marks the knee.");
+    tlpu_svg_begin(
+        f, CW, (int)h,
+        energy ? "energy per token against chips" : "latency per token against chips",
+        energy ? "Decode energy per token (J, log scale) of the fastest layout for each chip "
+                 "count (log scale); the dashed line marks the knee."
+               : "Decode time per token (s, log scale) of the fastest layout for each chip "
+                 "count (log scale); the dashed line marks the knee.");
     if (!sc->nrows || vmax == 0) {
-        svg_message(f, CW, (int)h, "no scaling study");
-        svg_end(f);
+        tlpu_svg_message(f, CW, (int)h, "no scaling study");
+        tlpu_svg_end(f);
         return;
     }
     /* chips: a log scale from a little below the first count to above the last */
     const double c0 = log((double)sc->row[0].chips / 1.15);
     const double c1 = log((double)sc->row[sc->nrows - 1].chips * 1.15);
 #define CHIPX(c) (x0 + pw * (log((double)(c)) - c0) / (c1 - c0))
-    log_axis ay = log_span(vmin / 1.3, vmax * 1.3);
+    tlpu_svg_log_axis ay = tlpu_svg_log_span(vmin / 1.3, vmax * 1.3);
     const double x0 = left, x1 = left + pw, yb = top + ph, yt = top;
-    axis_log(f, ay, 1, x0, yb, yt, x1, tick_si);
-    svg_line(f, x0, yb, x1, yb, "#1d2330", 1, NULL);
+    tlpu_svg_axis_log(f, ay, 1, x0, yb, yt, x1, tlpu_svg_tick_si);
+    tlpu_svg_line(f, x0, yb, x1, yb, "#1d2330", 1, NULL);
     for (uint32_t i = 0; i < sc->nrows; i++) {
         double x = CHIPX(sc->row[i].chips);
-        svg_line(f, x, yb, x, yb + 5, "#1d2330", 1, NULL);
-        svg_text(f, x, yb + 18, "middle", "fill=\"#1d2330\" font-size=\"11\"",
+        tlpu_svg_line(f, x, yb, x, yb + 5, "#1d2330", 1, NULL);
+        tlpu_svg_text(f, x, yb + 18, "middle", "fill=\"#1d2330\" font-size=\"11\"",
                  n_u64(sc->row[i].chips).s);
     }
-    svg_axis_label(f, x0 + pw / 2, yb + 44, 0, "chips (log scale)");
-    svg_axis_label(f, 24, top + ph / 2, 1, energy ? "J per token" : "s per token");
+    tlpu_svg_axis_label(f, x0 + pw / 2, yb + 44, 0, "chips (log scale)");
+    tlpu_svg_axis_label(f, 24, top + ph / 2, 1, energy ? "J per token" : "s per token");
     double kx = CHIPX(sc->knee_chips);
-    svg_line(f, kx, yt, kx, yb, "#5b6475", 1, "4 3");
-    svg_text(f, kx + 4, yt + 12, "start", "fill=\"#5b6475\" font-size=\"11\"",
+    tlpu_svg_line(f, kx, yt, kx, yb, "#5b6475", 1, "4 3");
+    tlpu_svg_text(f, kx + 4, yt + 12, "start", "fill=\"#5b6475\" font-size=\"11\"",
              "knee: more chips buy < 10%");
     double px = 0, py = 0;
     for (uint32_t i = 0; i < sc->nrows; i++) {
@@ -2416,20 +2063,20 @@ static void chart_scaling_of(FILE *f, const tlpu_report *r, int energy)
         double v = energy ? w->j_per_token : w->ms_per_token * 1e-3;
         if (!finite_pos(v))
             continue;
-        double x = CHIPX(w->chips), y = log_pos(ay, v, yb, yt);
+        double x = CHIPX(w->chips), y = tlpu_svg_log_pos(ay, v, yb, yt);
         if (i)
-            svg_line(f, px, py, x, y, energy ? "#d62728" : "#1f77b4", 2, NULL);
+            tlpu_svg_line(f, px, py, x, y, energy ? "#d62728" : "#1f77b4", 2, NULL);
         char tip[160];
         snprintf(tip, sizeof tip, "%u chips (%u x %u): %s per token", w->chips, w->width,
-                 w->stages, energy ? n_si(v, "J").s : n_si(v, "s").s);
+                 w->stages, energy ? tlpu_svg_si(v, "J").s : tlpu_svg_si(v, "s").s);
         fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"><title>", x, y,
                 energy ? "#d62728" : "#1f77b4");
-        x_str(f, tip);
+        tlpu_svg_str(f, tip);
         fputs("</title></circle>\n", f);
         px = x, py = y;
     }
 #undef CHIPX
-    svg_end(f);
+    tlpu_svg_end(f);
 }
 
 static void chart_scaling_ms(FILE *f, const tlpu_report *r) { chart_scaling_of(f, r, 0); }
@@ -2439,34 +2086,35 @@ static void html_scaling(FILE *f, const tlpu_report *r)
 {
     const tlpu_report_scaling *sc = &r->scaling;
     char t[600];
-    x_el(f, "h2", NULL, "Scaling on LPU systems");
+    tlpu_svg_el(f, "h2", NULL, "Scaling on LPU systems");
     snprintf(t, sizeof t,
              "Decode on systems of N chips with %s MiB of SRAM each: every BitLinear split over W "
              "chips, the decoder layers in S pipeline stages (W \xC3\x97 S = N, the fastest layout "
              "for each N). The smallest system that holds the model's %s of BitLinear weights "
              "has %u chip%s; past %u chips more chips buy less than 10%% in ms/token. Pipelined "
              "tokens/s: S streams in flight.",
-             n_fix((double)sc->sram_bytes / 1048576.0, 0).s, n_si((double)sc->weight_bytes, "B").s,
-             sc->min_chips, sc->min_chips == 1 ? "" : "s", sc->knee_chips);
-    x_el(f, "p", NULL, t);
+             n_fix((double)sc->sram_bytes / 1048576.0, 0).s,
+             tlpu_svg_si((double)sc->weight_bytes, "B").s, sc->min_chips,
+             sc->min_chips == 1 ? "" : "s", sc->knee_chips);
+    tlpu_svg_el(f, "p", NULL, t);
     fputs("<table>\n", f);
-    thead(f, "rlrrrrrrr", "chips", "layout W \xC3\x97 S", "MiB per chip", "ms/token", "tokens/s",
-          "pipelined tokens/s", "mJ/token", "links %", "speedup");
+    tlpu_svg_thead(f, "rlrrrrrrr", "chips", "layout W \xC3\x97 S", "MiB per chip", "ms/token",
+                   "tokens/s", "pipelined tokens/s", "mJ/token", "links %", "speedup");
     for (uint32_t i = 0; i < sc->nrows; i++) {
         const tlpu_report_scale_row *w = &sc->row[i];
         char lay[48];
         snprintf(lay, sizeof lay, "%u \xC3\x97 %u%s", w->width, w->stages,
                  w->chips == sc->knee_chips ? " (knee)" : "");
         fputs("<tr>", f);
-        tdn(f, n_u64(w->chips).s);
-        td(f, lay);
-        tdn(f, n_fix((double)w->bytes_per_chip / 1048576.0, 1).s);
-        tdn(f, n_fix(w->ms_per_token, 3).s);
-        tdn(f, n_fix(w->tokens_per_s, 1).s);
-        tdn(f, n_fix(w->pipeline_tokens_per_s, 1).s);
-        tdn(f, n_fix(w->j_per_token * 1e3, 3).s);
-        tdn(f, n_fix(w->c2c_share * 100.0, 1).s);
-        tdn(f, n_fix(w->speedup, 2).s);
+        tlpu_svg_tdn(f, n_u64(w->chips).s);
+        tlpu_svg_td(f, lay);
+        tlpu_svg_tdn(f, n_fix((double)w->bytes_per_chip / 1048576.0, 1).s);
+        tlpu_svg_tdn(f, n_fix(w->ms_per_token, 3).s);
+        tlpu_svg_tdn(f, n_fix(w->tokens_per_s, 1).s);
+        tlpu_svg_tdn(f, n_fix(w->pipeline_tokens_per_s, 1).s);
+        tlpu_svg_tdn(f, n_fix(w->j_per_token * 1e3, 3).s);
+        tlpu_svg_tdn(f, n_fix(w->c2c_share * 100.0, 1).s);
+        tlpu_svg_tdn(f, n_fix(w->speedup, 2).s);
         fputs("</tr>\n", f);
     }
     fputs("</tbody>\n</table>\n", f);
@@ -2477,26 +2125,27 @@ static void html_scaling(FILE *f, const tlpu_report *r)
 
 static void html_mc_layers(FILE *f, const tlpu_report *r, int p)
 {
-    x_el(f, "p", NULL, "The multi-chip schedule of one instance: the chips with a slice, its "
-                       "time by the formula (and on the device, when simulated), the bytes its "
-                       "links carry, the fullest chip's weights.");
+    tlpu_svg_el(f, "p", NULL,
+                "The multi-chip schedule of one instance: the chips with a slice, its "
+                "time by the formula (and on the device, when simulated), the bytes its "
+                "links carry, the fullest chip's weights.");
     fputs("<table>\n", f);
-    thead(f, "lrrrrrl", "layer", "chips", "schedule \xC2\xB5s", "links KiB", "weights/chip KiB",
-          "simulated \xC2\xB5s", "schedule");
+    tlpu_svg_thead(f, "lrrrrrl", "layer", "chips", "schedule \xC2\xB5s", "links KiB",
+                   "weights/chip KiB", "simulated \xC2\xB5s", "schedule");
     for (uint32_t i = 0; i < r->nlayers; i++) {
         const tlpu_report_layer *l = &r->layer[i];
         if (layer_phase(l) != p)
             continue;
         const int sim = l->simulated && l->sim_mc_ps;
-        fputs("<tr><td>", f);
-        x_esc(f, l->name, sizeof l->name);
-        fputs("</td>", f);
-        tdn(f, n_u64(l->chips_used).s);
-        tdn(f, n_fix((double)l->mc_ps * 1e-6, 3).s);
-        tdn(f, n_fix((double)l->c2c_bytes / 1024.0, 1).s);
-        tdn(f, n_fix((double)l->chip_weight_bytes / 1024.0, 1).s);
-        tdn(f, sim ? n_fix((double)l->sim_mc_ps * 1e-6, 3).s : "-");
-        td(f, !sim ? "-" : l->sim_mc_ps == l->mc_ps ? "equal" : "DIFFER");
+        fputs("<tr><tlpu_svg_td>", f);
+        tlpu_svg_esc(f, l->name, sizeof l->name);
+        fputs("</tlpu_svg_td>", f);
+        tlpu_svg_tdn(f, n_u64(l->chips_used).s);
+        tlpu_svg_tdn(f, n_fix((double)l->mc_ps * 1e-6, 3).s);
+        tlpu_svg_tdn(f, n_fix((double)l->c2c_bytes / 1024.0, 1).s);
+        tlpu_svg_tdn(f, n_fix((double)l->chip_weight_bytes / 1024.0, 1).s);
+        tlpu_svg_tdn(f, sim ? n_fix((double)l->sim_mc_ps * 1e-6, 3).s : "-");
+        tlpu_svg_td(f, !sim ? "-" : l->sim_mc_ps == l->mc_ps ? "equal" : "DIFFER");
         fputs("</tr>\n", f);
     }
     fputs("</tbody>\n</table>\n", f);
@@ -2516,14 +2165,14 @@ tlpu_status tlpu_report_html(FILE *f, const tlpu_report *r)
           "<meta charset=\"utf-8\"/>\n"
           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>",
           f);
-    x_str(f, "tlpu report: ");
-    x_esc(f, r->model, sizeof r->model);
+    tlpu_svg_str(f, "tlpu report: ");
+    tlpu_svg_esc(f, r->model, sizeof r->model);
     fputs("</title>\n<style>\n", f);
-    fputs(k_css, f);
+    fputs(tlpu_svg_css, f);
     fputs("</style>\n</head>\n<body>\n<main>\n<h1>", f);
-    x_esc(f, r->model, sizeof r->model);
+    tlpu_svg_esc(f, r->model, sizeof r->model);
     fputs(" <small>tlpu report, engine ", f);
-    x_esc(f, r->engine, sizeof r->engine);
+    tlpu_svg_esc(f, r->engine, sizeof r->engine);
     fputs("</small></h1>\n", f);
     html_header(f, r);
 
@@ -2531,9 +2180,9 @@ tlpu_status tlpu_report_html(FILE *f, const tlpu_report *r)
         if (present(r, p))
             html_phase(f, r, p);
     if (!present(r, 0) && !present(r, 1))
-        x_el(f, "p", "class=\"muted\"", "No phase has tokens: nothing to time.");
+        tlpu_svg_el(f, "p", "class=\"muted\"", "No phase has tokens: nothing to time.");
 
-    x_el(f, "h2", NULL, "Charts");
+    tlpu_svg_el(f, "h2", NULL, "Charts");
     figure(f, chart_energy, r,
            "Each phase's energy split by the energy model's components, with its energy per "
            "token (hover a segment for its value).");
@@ -2552,11 +2201,11 @@ tlpu_status tlpu_report_html(FILE *f, const tlpu_report *r)
     if (r->scaling.nrows)
         html_scaling(f, r);
     if (r->nnotes) {
-        x_el(f, "h2", NULL, "Notes");
+        tlpu_svg_el(f, "h2", NULL, "Notes");
         fputs("<ul>\n", f);
         for (uint32_t i = 0; i < r->nnotes; i++) {
             fputs("<li>", f);
-            x_esc(f, r->notes[i], sizeof r->notes[i]);
+            tlpu_svg_esc(f, r->notes[i], sizeof r->notes[i]);
             fputs("</li>\n", f);
         }
         fputs("</ul>\n", f);

@@ -7,18 +7,24 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "tlpu/energy.h"
 #include "tlpu/estimate.h"
+#include "tlpu/fcore.h"
 #include "tlpu/net.h"
+#include "tlpu/simulate.h"
 #include "tlpu/tiler.h"
+#include "tlpu/tlpu.h"
 
 #define MAX_POINTS 1000000u
 #define MAX_KEYS 16u
@@ -102,9 +108,74 @@ static int exists(const char *p)
     return stat(p, &sb) == 0;
 }
 
+/* ---- metrics ----------------------------------------------------------------------------- */
+
+/* every metric a point can have, in the order results list them; the device
+ * ones only with a device engine */
+static const char *const k_metrics[] = {
+    "prefill_s", "prefill_tokens_per_s", "prefill_j_per_token", "ms_per_token",
+    "tokens_per_s", "j_per_token", "pj_per_mac", "lanes", "weight_bytes", NULL};
+static const char *const k_dev_metrics[] = {"device_layers", "device_cycles",
+                                            "estimate_cycles", "device_exact", "device_agree",
+                                            NULL};
+
+static int in_list(const char *const *l, const char *k)
+{
+    for (; *l; l++)
+        if (!strcmp(*l, k))
+            return 1;
+    return 0;
+}
+
+/* ---- engines ----------------------------------------------------------------------------- */
+
+static int is_device_engine(const char *e) { return !strcmp(e, "model:") || !strcmp(e, "sim:"); }
+
+/* the built Verilated core whose parameters are exactly hw, or NULL */
+static const char *sim_variant_of(const tlpu_hw *hw)
+{
+    static const char *const v[] = {"default", "small", "large", NULL};
+    for (int i = 0; v[i]; i++) {
+        tlpu_fcore_config c;
+        if (tlpu_fcore_config_init(&c) == TLPU_OK && tlpu_fcore_config_variant(&c, v[i]) == TLPU_OK &&
+            !memcmp(&c.hw, hw, sizeof *hw))
+            return v[i];
+    }
+    return NULL;
+}
+
+/* the device URI that runs a point's core: model: takes any buildable core,
+ * sim: only a built variant; both get the point's DRAM latency */
+static void device_uri(char *out, size_t n, const char *engine, const tlpu_hw *hw,
+                       uint32_t latency)
+{
+    if (!strcmp(engine, "sim:"))
+        snprintf(out, n, "sim:variant=%s,latency=%u,dram=268435456", sim_variant_of(hw), latency);
+    else
+        snprintf(out, n,
+                 "model:rows=%u,cols=%u,wbuf=%u,abuf=%u,obuf=%u,imem=%u,queue=%u,burst=%u,"
+                 "latency=%u,dram=268435456",
+                 hw->rows, hw->cols, hw->wbuf_chunks, hw->abuf_words, hw->obuf_words,
+                 hw->imem_depth, hw->queue_depth, hw->burst_beats, latency);
+}
+
+/* whether report layer L is one of the point's chosen layers ("all", or a
+ * list of names) */
+static int layer_chosen(json_t *layers, const tlpu_report_layer *L)
+{
+    if (!layers || (json_is_string(layers) && !strcmp(json_string_value(layers), "all")))
+        return 1;
+    size_t i;
+    json_t *v;
+    json_array_foreach(layers, i, v) if (json_is_string(v) && !strcmp(json_string_value(v), L->name))
+        return 1;
+    return 0;
+}
+
 /* ---- a point: its parameters as options ------------------------------------------------- */
 
-static const char *const k_other[] = {"clock", "latency", "packing", "energy", "zeros", NULL};
+static const char *const k_other[] = {"variant", "clock", "latency", "packing", "energy", "zeros",
+                                      NULL};
 
 static int known_key(const char *k)
 {
@@ -133,11 +204,23 @@ static tlpu_status point_opts(json_t *pt, tlpu_est_opts *o, const char **energy,
     o->prefill = (uint32_t)json_integer_value(json_object_get(pt, "prefill"));
     o->decode = (uint32_t)json_integer_value(json_object_get(pt, "decode"));
     o->context = (uint32_t)json_integer_value(json_object_get(pt, "context"));
+    /* a built core's whole configuration first; the other keys change it */
+    json_t *var = json_object_get(params, "variant");
+    if (var) {
+        tlpu_fcore_config c;
+        if (!json_is_string(var) || tlpu_fcore_config_init(&c) != TLPU_OK ||
+            tlpu_fcore_config_variant(&c, json_string_value(var)) != TLPU_OK)
+            return tlpu_errbuf(err, errlen, TLPU_ERR_RANGE,
+                               "variant must be default, small or large (tlpu/sim.h)");
+        o->hw = c.hw;
+    }
     const char *k;
     json_t *v;
     json_object_foreach(params, k, v)
     {
         uint64_t lo, hi;
+        if (!strcmp(k, "variant"))
+            continue;
         if (tlpu_hw_param_range(k, &lo, &hi) == TLPU_OK) {
             json_int_t x = json_integer_value(v);
             if (!json_is_integer(v) || x < 0 || (uint64_t)x < lo || (uint64_t)x > hi)
@@ -172,8 +255,8 @@ static tlpu_status point_opts(json_t *pt, tlpu_est_opts *o, const char **energy,
         } else
             return tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "unknown parameter '%s'", k);
     }
-    if (tlpu_hw_check(&o->hw) != TLPU_OK)
-        return tlpu_errbuf(err, errlen, TLPU_ERR_RANGE,
+    if (tlpu_hw_check(&o->hw) != TLPU_OK) /* a possible value, an impossible combination */
+        return tlpu_errbuf(err, errlen, TLPU_ERR_UNSUPPORTED,
                     "%u x %u with these buffers is not a buildable core (rows a multiple of 4, "
                     "cols of 20, wbuf and queue powers of two)",
                     o->hw.rows, o->hw.cols);
@@ -247,6 +330,20 @@ static tlpu_status point_fits_uncached(const tlpu_net *net, const tlpu_est_opts 
 
 /* ---- plan --------------------------------------------------------------------------------- */
 
+/* a model or table given as a file: its absolute path, as the points must
+ * work from any directory (a Slurm task runs in the sweep's); a built-in
+ * name stays as it is */
+static json_t *absolute_if_file(json_t *v)
+{
+    char buf[PATH_MAX];
+    struct stat sb;
+    const char *s = json_string_value(v);
+    if (s && strchr(s, '/') && stat(s, &sb) == 0 && S_ISREG(sb.st_mode) && realpath(s, buf))
+        return json_string(buf);
+    return json_incref(v);
+}
+
+
 /* the values of one grid key: a list, or {"from", "to", "step"|"times"} */
 static tlpu_status grid_values(const char *spec, const char *key, json_t *g, json_t **out,
                                char *err, size_t errlen)
@@ -307,8 +404,11 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
     size_t nkeys = 0;
     json_t *models = json_object_get(spec, "models"), *grid = json_object_get(spec, "grid");
     const char *engine = "estimate";
-    static const char *const top[] = {"tlpu_sweep", "name", "models", "prefill", "decode",
-                                      "context", "grid", "engine", NULL};
+    static const char *const top[] = {"tlpu_sweep", "name",   "models", "prefill",
+                                      "decode",     "context", "grid",   "engine",
+                                      "layers",     "seed",    "metrics", NULL};
+    json_t *layers = json_object_get(spec, "layers"), *metrics = json_object_get(spec, "metrics");
+    json_t *jseed = json_object_get(spec, "seed");
     const char *k;
     json_t *v;
     json_object_foreach(spec, k, v)
@@ -330,11 +430,57 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
     }
     if (json_object_get(spec, "engine")) {
         engine = json_string_value(json_object_get(spec, "engine"));
-        if (!engine || strcmp(engine, "estimate")) {
-            st = tlpu_errbuf(err, errlen, TLPU_ERR_UNSUPPORTED,
-                      "%s: engine \"%s\": only \"estimate\" runs sweeps so far", spec_path,
-                      engine ? engine : "(not a string)");
+        if (!engine || (strcmp(engine, "estimate") && !is_device_engine(engine))) {
+            st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
+                             "%s: engine \"%s\": one of \"estimate\", \"model:\" (the functional "
+                             "core) or \"sim:\" (the Verilated RTL)",
+                             spec_path, engine ? engine : "(not a string)");
             goto out;
+        }
+    }
+    const int dev = is_device_engine(engine);
+    if ((layers || jseed) && !dev) {
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
+                         "%s: \"%s\" needs a device engine (\"model:\" or \"sim:\")", spec_path,
+                         layers ? "layers" : "seed");
+        goto out;
+    }
+    if (layers && !(json_is_string(layers) && !strcmp(json_string_value(layers), "all"))) {
+        size_t li;
+        json_t *lv;
+        int ok = json_is_array(layers) && json_array_size(layers) > 0;
+        json_array_foreach(layers, li, lv) ok &= json_is_string(lv);
+        if (!ok) {
+            st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
+                             "%s: \"layers\" must be \"all\" or a list of BitLinear names",
+                             spec_path);
+            goto out;
+        }
+    }
+    if (jseed && (!json_is_integer(jseed) || json_integer_value(jseed) < 0)) {
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: \"seed\" must be an integer >= 0",
+                         spec_path);
+        goto out;
+    }
+    if (metrics) {
+        size_t xi;
+        json_t *xv;
+        if (!json_is_array(metrics) || !json_array_size(metrics)) {
+            st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: \"metrics\" must list metric names",
+                             spec_path);
+            goto out;
+        }
+        json_array_foreach(metrics, xi, xv)
+        {
+            const char *m = json_string_value(xv);
+            if (!m || !(in_list(k_metrics, m) || (dev && in_list(k_dev_metrics, m)))) {
+                st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
+                                 "%s: metrics[%zu]: unknown metric \"%s\"%s (docs/sweep.md lists "
+                                 "them)",
+                                 spec_path, xi, m ? m : "(not a string)",
+                                 m && in_list(k_dev_metrics, m) ? " without a device engine" : "");
+                goto out;
+            }
         }
     }
     if (!json_is_array(models) || !json_array_size(models) || json_array_size(models) > 64) {
@@ -351,6 +497,20 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
             st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: models[%zu]: %s", spec_path, mi,
                       json_is_string(v) ? e2 : "not a string");
             goto out;
+        }
+        size_t li;
+        json_t *lv;
+        json_array_foreach(layers, li, lv)
+        {
+            uint32_t j = 0;
+            while (j < net.nlinear && strcmp(net.linear[j].name, json_string_value(lv)))
+                j++;
+            if (j == net.nlinear) {
+                st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
+                                 "%s: layers[%zu]: %s has no BitLinear \"%s\"", spec_path, li,
+                                 net.name, json_string_value(lv));
+                goto out;
+            }
         }
     }
     uint32_t phase[3] = {64, 64, 0};
@@ -375,13 +535,17 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
         st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: \"grid\" must be an object", spec_path);
         goto out;
     }
+    json_t *absm = json_array();
+    json_array_foreach(models, mi, v) json_array_append_new(absm, absolute_if_file(v));
+    json_object_set_new(spec, "models", absm); /* spec.json records what the points use */
+    models = absm;
     uint64_t total = json_array_size(models);
     json_object_foreach(grid, k, v)
     {
         if (!known_key(k)) {
             st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
-                      "%s: grid: unknown parameter \"%s\" (%s, clock, latency, packing, energy, "
-                      "zeros)",
+                      "%s: grid: unknown parameter \"%s\" (variant, %s, clock, latency, packing, "
+                      "energy, zeros)",
                       spec_path, k, tlpu_hw_param_names());
             goto out;
         }
@@ -392,6 +556,26 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
         }
         if ((st = grid_values(spec_path, k, v, &vals[nkeys], err, errlen)) != TLPU_OK)
             goto out;
+        if (!strcmp(k, "energy")) { /* every table loads, named absolutely */
+            size_t ei;
+            json_t *ev;
+            json_array_foreach(vals[nkeys], ei, ev)
+            {
+                tlpu_energy_table *tab = NULL;
+                char e2[512] = "";
+                if (!json_is_string(ev) ||
+                    (tlpu_energy_builtin(json_string_value(ev), &tab) != TLPU_OK &&
+                     tlpu_energy_load(json_string_value(ev), &tab, e2, sizeof e2) != TLPU_OK)) {
+                    json_decref(vals[nkeys]);
+                    st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: grid.energy[%zu]: %s",
+                                     spec_path, ei,
+                                     json_is_string(ev) ? e2 : "a table's name or file");
+                    goto out;
+                }
+                tlpu_energy_free(tab);
+                json_array_set_new(vals[nkeys], ei, absolute_if_file(ev));
+            }
+        }
         names[nkeys] = k;
         keys[nkeys] = NULL;
         total *= json_array_size(vals[nkeys]);
@@ -415,11 +599,26 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
                   "%s already holds a plan (spec.json): plan into a new directory", dir);
         goto out;
     }
-    const char *subs[] = {"points", "results", "failed"};
-    for (int i = 0; i < 3; i++) {
+    const char *subs[] = {"points", "results", "failed", "running"};
+    for (int i = 0; i < 4; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, subs[i]);
         if (mkdir(p, 0755) != 0 && errno != EEXIST) {
             st = tlpu_errbuf(err, errlen, TLPU_ERR_IO, "%s: cannot create: %s", p, strerror(errno));
+            goto out;
+        }
+        /* what an interrupted plan (or anything else) left would mix with this plan */
+        DIR *d = opendir(p);
+        struct dirent *e;
+        while (d && (e = readdir(d)))
+            if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+                break;
+        int used = d && e;
+        if (d)
+            closedir(d);
+        if (used) {
+            st = tlpu_errbuf(err, errlen, TLPU_ERR_INVALID_ARG,
+                             "%s is not empty (an interrupted plan?): plan into a new directory",
+                             p);
             goto out;
         }
     }
@@ -438,6 +637,12 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
         json_object_set_new(pt, "decode", json_integer(phase[1]));
         json_object_set_new(pt, "context", json_integer(phase[2]));
         json_object_set_new(pt, "engine", json_string(engine));
+        if (dev) {
+            json_object_set_new(pt, "layers", layers ? json_deep_copy(layers) : json_string("all"));
+            json_object_set_new(pt, "seed", json_integer(jseed ? json_integer_value(jseed) : 1));
+        }
+        if (metrics)
+            json_object_set_new(pt, "metrics", json_deep_copy(metrics));
         json_t *params = json_object();
         for (size_t i = 0; i < nkeys; i++)
             json_object_set(params, names[i], json_array_get(vals[i], idx[i]));
@@ -447,8 +652,21 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
         const char *energy;
         char why[300];
         tlpu_status ps = point_opts(pt, &o, &energy, &net, why, sizeof why);
+        if (ps != TLPU_OK && ps != TLPU_ERR_UNSUPPORTED) { /* a value no point can have */
+            json_decref(pt);
+            st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: grid: %s", spec_path, why);
+            goto out;
+        }
         if (ps == TLPU_OK)
             ps = point_fits(&net, &o, why, sizeof why);
+        if (ps == TLPU_OK && !strcmp(engine, "sim:") && !sim_variant_of(&o.hw)) {
+            snprintf(why, sizeof why,
+                     "sim: has no %ux%u core with these buffers built (variants default 32x80, "
+                     "small 4x20, large 64x160, each with its own buffers: tlpu sim --help); "
+                     "engine model: takes any core",
+                     o.hw.rows, o.hw.cols);
+            ps = TLPU_ERR_UNSUPPORTED;
+        }
         if (ps != TLPU_OK) {
             json_object_set_new(pt, "reason", json_string(why));
             json_array_append_new(rejected, pt);
@@ -490,6 +708,138 @@ static void put_metric(json_t *m, const char *k, double v)
     json_object_set_new(m, k, isfinite(v) ? json_real(v) : json_null());
 }
 
+/* the device engine: the point's chosen layers run on its core, checked
+ * against the estimate; their measured activity then prices the totals */
+static tlpu_status run_device(json_t *pt, const char *engine, const tlpu_net *net,
+                              const tlpu_est_opts *o, const tlpu_energy_table *tab, tlpu_report *r,
+                              tlpu_tiling *plans, json_t *m, json_t *res, char *why, size_t wl)
+{
+    char uri[512];
+    device_uri(uri, sizeof uri, engine, &o->hw, o->mem_latency);
+    tlpu_dev *dev = NULL;
+    if (tlpu_open(uri, &dev) != TLPU_OK)
+        return tlpu_errbuf(why, wl, TLPU_ERR_DEVICE, "cannot open %s: %s", uri, tlpu_last_error());
+    json_t *layers = json_object_get(pt, "layers"), *out = json_array();
+    uint64_t seed = (uint64_t)json_integer_value(json_object_get(pt, "seed"));
+    uint64_t dcyc = 0, ecyc = 0;
+    uint32_t nrun = 0;
+    int exact = 1, agree = 1;
+    tlpu_status st = TLPU_OK;
+    for (uint32_t i = 0; i < r->nlayers && st == TLPU_OK; i++) {
+        tlpu_report_layer *L = &r->layer[i];
+        if (!layer_chosen(layers, L))
+            continue;
+        const uint64_t est = L->cycles;
+        st = tlpu_simulate_layer(dev, uri, L, &plans[i], o->zero_frac, seed * 1000003u + i, why,
+                                 wl);
+        if (st != TLPU_OK)
+            break;
+        const int ok = L->sim_cycles == est && L->sim_counters_agree;
+        json_t *e = json_object();
+        json_object_set_new(e, "name", json_string(L->name));
+        json_object_set_new(e, "phase", json_string(L->phase));
+        json_object_set_new(e, "m", json_integer(L->m));
+        json_object_set_new(e, "k", json_integer(L->k));
+        json_object_set_new(e, "n", json_integer(L->n));
+        json_object_set_new(e, "device_cycles", json_integer((json_int_t)L->sim_cycles));
+        json_object_set_new(e, "estimate_cycles", json_integer((json_int_t)est));
+        json_object_set_new(e, "exact", json_boolean(L->sim_exact));
+        json_object_set_new(e, "agree", json_boolean(ok));
+        json_array_append_new(out, e);
+        dcyc += L->sim_cycles, ecyc += est, nrun++;
+        exact &= L->sim_exact, agree &= ok;
+    }
+    tlpu_close(dev);
+    if (st == TLPU_OK && !nrun)
+        st = tlpu_errbuf(why, wl, TLPU_ERR_INVALID_ARG, "the point's layers name no layer of %s",
+                         net->name);
+    if (st == TLPU_OK && (st = tlpu_estimate_totals(net, o, tab, r)) != TLPU_OK)
+        snprintf(why, wl, "pricing %s: %s", net->name, tlpu_strerror(st));
+    if (st != TLPU_OK) {
+        json_decref(out);
+        return st;
+    }
+    json_object_set_new(m, "device_layers", json_integer(nrun));
+    json_object_set_new(m, "device_cycles", json_integer((json_int_t)dcyc));
+    json_object_set_new(m, "estimate_cycles", json_integer((json_int_t)ecyc));
+    json_object_set_new(m, "device_exact", json_integer(exact));
+    json_object_set_new(m, "device_agree", json_integer(agree));
+    json_object_set_new(res, "device", json_string(uri));
+    json_object_set_new(res, "layers", out);
+    return TLPU_OK;
+}
+
+/* the estimate (and device) metrics of a point */
+static tlpu_status run_point(json_t *pt, json_t *res, char *why, size_t wl)
+{
+    tlpu_est_opts o;
+    tlpu_net net;
+    const char *energy;
+    tlpu_energy_table *tab = NULL;
+    static _Thread_local tlpu_report r;
+    static _Thread_local tlpu_tiling plans[TLPU_REPORT_MAX_LAYERS];
+    const char *engine = json_string_value(json_object_get(pt, "engine"));
+    if (!engine || (strcmp(engine, "estimate") && !is_device_engine(engine)))
+        return tlpu_errbuf(why, wl, TLPU_ERR_FORMAT, "the point's engine is not one tlpu knows");
+    tlpu_status st = point_opts(pt, &o, &energy, &net, why, wl);
+    if (st == TLPU_OK && tlpu_energy_builtin(energy, &tab) != TLPU_OK)
+        st = tlpu_energy_load(energy, &tab, why, wl);
+    if (st == TLPU_OK && (st = tlpu_estimate_net(&net, &o, tab, &r, plans)) != TLPU_OK)
+        snprintf(why, wl, "estimating %s: %s", net.name, tlpu_strerror(st));
+    json_t *m = json_object();
+    if (st == TLPU_OK && is_device_engine(engine))
+        st = run_device(pt, engine, &net, &o, tab, &r, plans, m, res, why, wl);
+    if (st == TLPU_OK) {
+        const tlpu_report_phase *pf = &r.prefill, *dc = &r.decode;
+        json_t *all = json_object();
+        put_metric(all, "prefill_s", pf->tokens ? pf->seconds : NAN);
+        put_metric(all, "prefill_tokens_per_s", pf->tokens ? pf->tokens_per_s : NAN);
+        put_metric(all, "prefill_j_per_token", pf->tokens ? pf->joules_per_token : NAN);
+        put_metric(all, "ms_per_token", dc->tokens ? 1e3 * dc->seconds / dc->tokens : NAN);
+        put_metric(all, "tokens_per_s", dc->tokens ? dc->tokens_per_s : NAN);
+        put_metric(all, "j_per_token", dc->tokens ? dc->joules_per_token : NAN);
+        put_metric(all, "pj_per_mac", dc->tokens ? dc->pj_per_mac : pf->pj_per_mac);
+        put_metric(all, "lanes", (double)o.hw.rows * o.hw.cols);
+        put_metric(all, "weight_bytes", (double)(o.fmt == TLPU_FMT_PACK3 ? r.footprint.base3
+                                                                          : r.footprint.two_bit));
+        json_object_update(all, m);
+        /* the ones the sweep keeps, in its order (default: all) */
+        json_t *keep = json_object_get(pt, "metrics");
+        json_t *sel = keep ? json_object() : json_incref(all);
+        size_t i;
+        json_t *k;
+        json_array_foreach(keep, i, k)
+        {
+            json_t *v = json_object_get(all, json_string_value(k));
+            json_object_set(sel, json_string_value(k), v ? v : json_null());
+        }
+        json_object_set_new(res, "metrics", sel);
+        json_decref(all);
+    }
+    json_decref(m);
+    tlpu_energy_free(tab);
+    return st;
+}
+
+/* holds point i's lock (running/NNNNNN.lock, flock: released by the kernel
+ * when the process dies, however it dies) while it runs; returns the fd */
+static int lock_point(const char *dir, uint32_t index, char *lp, size_t lpn)
+{
+    char d[4200];
+    snprintf(d, sizeof d, "%s/running", dir);
+    mkdir(d, 0755);
+    path_of(lp, lpn, dir, "running", index, "lock");
+    int fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    while (flock(fd, LOCK_EX) != 0)
+        if (errno != EINTR) {
+            close(fd);
+            return -1;
+        }
+    return fd;
+}
+
 tlpu_status tlpu_sweep_run(const char *dir, uint32_t index, int force, int *skipped, char *err,
                            size_t errlen)
 {
@@ -497,7 +847,7 @@ tlpu_status tlpu_sweep_run(const char *dir, uint32_t index, int force, int *skip
         return tlpu_errbuf(err, errlen, TLPU_ERR_INVALID_ARG, "tlpu_sweep_run: NULL argument");
     if (skipped)
         *skipped = 0;
-    char pp[4200], rp[4200], fp[4200];
+    char pp[4200], rp[4200], fp[4200], lp[4200];
     path_of(pp, sizeof pp, dir, "points", index, "json");
     path_of(rp, sizeof rp, dir, "results", index, "json");
     path_of(fp, sizeof fp, dir, "failed", index, "txt");
@@ -509,49 +859,47 @@ tlpu_status tlpu_sweep_run(const char *dir, uint32_t index, int force, int *skip
             *skipped = 1;
         return TLPU_OK;
     }
+    /* one run of a point at a time, whoever started it (a requeued task,
+     * a second engine on the same directory): the later one waits, then
+     * finds the result and skips */
+    int lfd = lock_point(dir, index, lp, sizeof lp);
+    if (lfd < 0)
+        return tlpu_errbuf(err, errlen, TLPU_ERR_IO, "%s: cannot lock: %s", lp, strerror(errno));
+    if (!force && exists(rp)) {
+        if (skipped)
+            *skipped = 1;
+        unlink(lp);
+        close(lfd);
+        return TLPU_OK;
+    }
     tlpu_status st;
     json_t *pt = read_json(pp, err, errlen, &st);
-    if (!pt)
+    if (!pt) {
+        unlink(lp);
+        close(lfd);
         return st;
-    tlpu_est_opts o;
-    tlpu_net net;
-    const char *energy;
-    tlpu_energy_table *tab = NULL;
-    static tlpu_report r;
-    char why[512] = "";
-    st = point_opts(pt, &o, &energy, &net, why, sizeof why);
-    if (st == TLPU_OK && tlpu_energy_builtin(energy, &tab) != TLPU_OK)
-        st = tlpu_energy_load(energy, &tab, why, sizeof why);
-    if (st == TLPU_OK && (st = tlpu_estimate_net(&net, &o, tab, &r, NULL)) != TLPU_OK)
-        snprintf(why, sizeof why, "estimating %s: %s", net.name, tlpu_strerror(st));
+    }
+    char why[1024] = "";
+    json_t *res = json_object();
+    json_object_set(res, "index", json_object_get(pt, "index"));
+    json_object_set(res, "model", json_object_get(pt, "model"));
+    json_object_set(res, "params", json_object_get(pt, "params"));
+    st = run_point(pt, res, why, sizeof why);
     if (st == TLPU_OK) {
-        json_t *res = json_object(), *m = json_object();
-        json_object_set(res, "index", json_object_get(pt, "index"));
-        json_object_set(res, "model", json_object_get(pt, "model"));
-        json_object_set(res, "params", json_object_get(pt, "params"));
-        const tlpu_report_phase *pf = &r.prefill, *dc = &r.decode;
-        put_metric(m, "prefill_s", pf->tokens ? pf->seconds : NAN);
-        put_metric(m, "prefill_tokens_per_s", pf->tokens ? pf->tokens_per_s : NAN);
-        put_metric(m, "prefill_j_per_token", pf->tokens ? pf->joules_per_token : NAN);
-        put_metric(m, "ms_per_token", dc->tokens ? 1e3 * dc->seconds / dc->tokens : NAN);
-        put_metric(m, "tokens_per_s", dc->tokens ? dc->tokens_per_s : NAN);
-        put_metric(m, "j_per_token", dc->tokens ? dc->joules_per_token : NAN);
-        put_metric(m, "pj_per_mac", dc->tokens ? dc->pj_per_mac : pf->pj_per_mac);
-        put_metric(m, "lanes", (double)o.hw.rows * o.hw.cols);
-        put_metric(m, "weight_bytes", (double)(o.fmt == TLPU_FMT_PACK3 ? r.footprint.base3
-                                                                        : r.footprint.two_bit));
-        json_object_set_new(res, "metrics", m);
         st = write_json(rp, res, err, errlen);
-        json_decref(res);
         if (st == TLPU_OK)
             unlink(fp);
     } else {
-        char text[700];
+        char text[1200];
         snprintf(text, sizeof text, "point %u: %s\n", index, why);
         write_atomic(fp, text, NULL, 0);
         tlpu_errbuf(err, errlen, st, "point %u: %s", index, why);
     }
-    tlpu_energy_free(tab);
+    /* unlinked under the lock: whoever waits on the old file, or opens a
+     * new one, decides by the result's presence alone */
+    unlink(lp);
+    close(lfd);
+    json_decref(res);
     json_decref(pt);
     return st;
 }
@@ -589,6 +937,16 @@ tlpu_status tlpu_sweep_status(const char *dir, tlpu_sweep_counts *out, char *err
         if (exists(p)) {
             out->done++;
             continue;
+        }
+        path_of(p, sizeof p, dir, "running", i, "lock");
+        int fd = open(p, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            int held = flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+            close(fd);
+            if (held) {
+                out->running++;
+                continue;
+            }
         }
         path_of(p, sizeof p, dir, "failed", i, "txt");
         if (exists(p))

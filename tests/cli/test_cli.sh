@@ -279,13 +279,13 @@ cat >"$tmp/sweep.json" <<'JSON'
 {"tlpu_sweep": 1, "name": "cli", "models": ["bitnet-0.7b"], "prefill": 8, "decode": 4,
  "grid": {"rows": [16, 32], "abuf": [16, 8192], "clock": {"from": 5e8, "to": 1e9, "times": 2}}}
 JSON
-expect 0 'sw: 4 points \(0 done, 0 failed, 4 pending\), 4 rejected' -- sweep plan "$tmp/sweep.json" -o "$tmp/sw"
+expect 0 'sw: 4 points \(0 done, 0 running, 0 failed, 4 pending\), 4 rejected' -- sweep plan "$tmp/sweep.json" -o "$tmp/sw"
 if grep -q 'the activation buffer cannot hold a row of K' "$tmp/sw/rejected.json"; then pass=$((pass + 1)); else
   echo "FAIL: rejected.json lacks the reason" >&2; fail=$((fail + 1)); fi
 expect 0 'point 1 done' -- sweep run "$tmp/sw" --point 1
 expect 0 'point 1 already done' -- sweep run "$tmp/sw" --point 1
 expect 0 'point 1 done' -- sweep run "$tmp/sw" --point 1 --force
-expect 0 '4 points \(1 done, 0 failed, 3 pending\), 4 rejected' -- sweep status "$tmp/sw"
+expect 0 '4 points \(1 done, 0 running, 0 failed, 3 pending\), 4 rejected' -- sweep status "$tmp/sw"
 for i in 0 2 3; do "$TLPU" sweep run "$tmp/sw" --point $i >/dev/null; done
 expect 0 '4 rows in merged.csv' -- sweep merge "$tmp/sw"
 if [ "$(wc -l <"$tmp/sw/merged.csv")" -eq 5 ] && head -1 "$tmp/sw/merged.csv" | grep -q '^index,model,rows,abuf,clock,.*ms_per_token,tokens_per_s,j_per_token'; then
@@ -298,12 +298,26 @@ printf '{"tlpu_sweep": 1, "models": ["bitnet-0.7b"], "grid": {"rows": [16], "war
 expect 2 'grid: unknown parameter "warp"' -- sweep plan "$tmp/bad1.json" -o "$tmp/b1"
 printf '{"tlpu_sweep": 1, "models": ["bitnet-0.7b"], "grid": {"rows": {"from": 64, "to": 16, "step": 4}}}' >"$tmp/bad2.json"
 expect 2 'grid.rows must be \{"from"' -- sweep plan "$tmp/bad2.json" -o "$tmp/b2"
-printf '{"tlpu_sweep": 1, "models": ["bitnet-0.7b"], "engine": "sim:"}' >"$tmp/bad3.json"
-expect 2 'only "estimate" runs sweeps so far' -- sweep plan "$tmp/bad3.json" -o "$tmp/b3"
+printf '{"tlpu_sweep": 1, "models": ["bitnet-0.7b"], "engine": "ref:"}' >"$tmp/bad3.json"
+expect 2 'engine "ref:": one of "estimate", "model:"' -- sweep plan "$tmp/bad3.json" -o "$tmp/b3"
 printf '{"tlpu_sweep": 1, "models": ["gpt-5"]}' >"$tmp/bad4.json"
 expect 2 'models\[0\]: ' -- sweep plan "$tmp/bad4.json" -o "$tmp/b4"
 printf '{"tlpu_sweep": 1, "models": [' >"$tmp/bad5.json"
 expect 2 'bad5.json:1:' -- sweep plan "$tmp/bad5.json" -o "$tmp/b5"
+# sweep report: merged.json's Pareto fronts as one HTML page
+expect 0 "sw: $tmp/sw.html written, [1-9][0-9]* points on a Pareto front" -- sweep report "$tmp/sw" --html "$tmp/sw.html"
+if grep -q '<table class="front-table">' "$tmp/sw.html" && grep -q '<tr class="front-row"><td class="n">[0-3]</td>' "$tmp/sw.html" &&
+   [ "$(grep -o '<svg' "$tmp/sw.html" | wc -l)" -eq 2 ] && [ "$(grep -o '</svg>' "$tmp/sw.html" | wc -l)" -eq 2 ] &&
+   grep -q '4 points have no area_mm2' "$tmp/sw.html" && ! ls -a "$tmp" | grep -q '\.tmp\.'; then
+  pass=$((pass + 1)); else echo "FAIL: sweep report's page" >&2; fail=$((fail + 1)); fi
+expect 2 'report: DIR and --html FILE are required' -- sweep report "$tmp/sw"
+expect 2 'option --html needs a value' -- sweep report "$tmp/sw" --html
+expect 2 "report: unexpected argument '--pdf'" -- sweep report "$tmp/sw" --pdf "$tmp/x.pdf"
+expect 2 'report: .*: not a planned sweep \(no spec.json\)' -- sweep report "$tmp" --html "$tmp/x.html"
+mkdir "$tmp/swr" && cp "$tmp/sw/spec.json" "$tmp/swr/"
+expect 2 'report: .*/swr/merged.json: no such file: run tlpu sweep merge first' -- sweep report "$tmp/swr" --html "$tmp/x.html"
+expect 1 'report: .*/none/x.html: cannot write' -- sweep report "$tmp/sw" --html "$tmp/none/x.html"
+expect 1 'report: .*: writing failed' -- sweep report "$tmp/sw" --html "$tmp/sw"
 
 # tokenizers (tests/data/models/README.md, models-b158/tokenizer-*.tsv)
 spm=$data/models/tiny-bitnet-tq2_0.gguf b158=$data/models-b158/tiny-b158-i2_s.gguf l3=$data/models-b158/vocab-llama-bpe.gguf
