@@ -35,6 +35,10 @@ struct tlpu_fcore {
     uint64_t *chunk_cnt; /* [2][wbuf_chunks][2]: the same summed over the rows */
     int8_t *abuf;        /* [abuf_words][cols] */
     uint32_t *obuf;      /* [obuf_words][rows] */
+    /* the last LDA's words (row by row, ROWS x W of them): what they held
+     * before it, and the cycle each is written (see "LDA and MM" below) */
+    int8_t *lda_old;     /* [abuf_words][cols] */
+    uint64_t *lda_wc;    /* [abuf_words] */
 
     /* the weight decoders: trits and +1 / -1 counts of every byte */
     int8_t lut2[256][4], lut3[256][5];
@@ -145,9 +149,10 @@ tlpu_status tlpu_fcore_create(const tlpu_fcore_config *cfg, tlpu_fcore **out)
         return TLPU_ERR_INVALID_ARG;
     if ((uint64_t)cfg->dram_bytes > SIZE_MAX)
         return TLPU_ERR_OVERFLOW;
-    size_t wn, cn, an, on;
+    size_t wn, cn, an, on, wcn;
     if (!mul_ok((size_t)2 * hw->rows, hw->wbuf_chunks, &cn) || !mul_ok(cn, hw->cols, &wn) ||
         !mul_ok(hw->abuf_words, hw->cols, &an) || !mul_ok(hw->obuf_words, hw->rows, &on) ||
+        !mul_ok(hw->abuf_words, sizeof(uint64_t), &wcn) ||
         cn > SIZE_MAX / (2 * sizeof(uint32_t)) || on > SIZE_MAX / sizeof(uint32_t))
         return TLPU_ERR_OVERFLOW;
 
@@ -163,7 +168,10 @@ tlpu_status tlpu_fcore_create(const tlpu_fcore_config *cfg, tlpu_fcore **out)
     m->chunk_cnt = calloc((size_t)4 * hw->wbuf_chunks, sizeof *m->chunk_cnt);
     m->abuf = calloc(an, 1);
     m->obuf = calloc(on, sizeof *m->obuf);
-    if (!m->dram || !m->wbuf || !m->ent_cnt || !m->chunk_cnt || !m->abuf || !m->obuf) {
+    m->lda_old = malloc(an);
+    m->lda_wc = malloc(wcn);
+    if (!m->dram || !m->wbuf || !m->ent_cnt || !m->chunk_cnt || !m->abuf || !m->obuf ||
+        !m->lda_old || !m->lda_wc) {
         tlpu_fcore_destroy(m);
         return TLPU_ERR_NOMEM;
     }
@@ -184,6 +192,8 @@ void tlpu_fcore_destroy(tlpu_fcore *m)
     free(m->chunk_cnt);
     free(m->abuf);
     free(m->obuf);
+    free(m->lda_old);
+    free(m->lda_wc);
     free(m);
 }
 
@@ -323,6 +333,8 @@ static int exec_lda(tlpu_fcore *m, const tlpu_insn *in)
     }
     for (uint32_t r = 0; r < rows; r++) {
         int8_t *w = m->abuf + ((size_t)dst + (size_t)r * step) * hw->cols;
+        /* what the words held: an MM running at the same time may read it */
+        memcpy(m->lda_old + (size_t)r * wpr * hw->cols, w, (size_t)wpr * hw->cols);
         memcpy(w, m->dram + addr + r * stride, nb);
         memset(w + nb, 0, (size_t)wpr * hw->cols - nb); /* the last word's padding */
     }
@@ -400,6 +412,157 @@ static void exec_mm(tlpu_fcore *m, const tlpu_insn *in, uint64_t lanes[2])
     lanes[1] += subs * tok;
 }
 
+/*
+ * ---- LDA and MM at the same time ---------------------------------------------------
+ *
+ * Instructions are applied whole at their start, but an LDA writes its ABUF
+ * words one by one over its busy cycles while an MM reads one word per
+ * cycle, and no token orders an LDA against an MM that does not wait for
+ * it. The tiler's programs do this: with one activation buffer (a token's
+ * row longer than half the ABUF) the next group's LDA starts before the
+ * last MM of the group, which still reads the old row's last chunks; the
+ * LDA fills the buffer from its first word and mostly gets there after the
+ * MM has read them (not when the MM starts late). So for the last LDA and
+ * the last MM (the only ones that can overlap: each engine runs one at a
+ * time), every read of a word the LDA writes sees the old or the new word
+ * as the core does: the RAM's read in cycle c returns what was written
+ * before cycle c.
+ *
+ * The MM's read of token t, chunk j is in cycle s + 1 + t * NCHUNK + j (s
+ * its start, as tlpu_ex). The LDA's word writes follow rtl/tlpu_gearbox.sv
+ * and tlpu_dma.sv (the gearbox that timing.c steps for the busy cycles): the
+ * first beat comes in busy cycle `first`, one per cycle after that, a word
+ * leaves when the gearbox holds Cols bytes or the row's last beat is in.
+ * The busy cycles D the timing model reports are first - 1 plus those of a
+ * transfer whose first beat comes in busy cycle 1, which gives `first` for
+ * a prefetched LDA too.
+ */
+
+typedef struct lda_rec {
+    int valid;
+    uint64_t s, d;        /* started (data stage) in cycle s, busy s+1 .. s+d */
+    uint32_t dst, rows, step, wpr, nb;
+    int wc_ok;            /* m->lda_wc holds its write cycles */
+} lda_rec;
+
+typedef struct mm_rec {
+    int valid;
+    uint64_t s;           /* started in cycle s */
+    tlpu_insn in;
+} mm_rec;
+
+/* m->lda_wc[r * wpr + k]: the cycle in which the LDA writes word k of row r */
+static void lda_write_cycles(tlpu_fcore *m, lda_rec *l)
+{
+    const uint64_t bb = m->hw.beat_bytes, cols = m->hw.cols;
+    const uint64_t rows = l->rows, wpr = l->wpr;
+    const uint64_t bpr = (l->nb + bb - 1) / bb;
+    const uint64_t last_bytes = l->nb - (bpr - 1) * bb;
+    uint64_t cnt = 0, d_row = 0, d_beat = 0, w = 0;
+    int row_in_done = 0;
+    uint64_t cyc = 1;
+    /* the first beat in busy cycle 1 (shifted below), then one per cycle */
+    for (;; cyc++) {
+        if (d_row >= rows)
+            break; /* busy through this cycle */
+        int flush = row_in_done;
+        int full = cnt >= cols;
+        int pop = full || (flush && cnt != 0);
+        uint64_t popped = pop ? (full ? cols : cnt) : 0;
+        int row_done_now = row_in_done && (pop ? w + 1 : w) == wpr;
+        int take = !row_in_done || (row_done_now && d_row + 1 < rows);
+        int push = d_row < rows && take && cnt <= cols;
+        int last = d_beat == bpr - 1;
+        if (pop)
+            m->lda_wc[d_row * wpr + w] = cyc; /* relative for now */
+        cnt = cnt - popped + (push ? (last ? last_bytes : bb) : 0);
+        if (push) {
+            if (last) {
+                d_beat = 0;
+                row_in_done = 1;
+            } else {
+                d_beat++;
+            }
+        }
+        if (row_done_now) {
+            row_in_done = push && last;
+            w = 0;
+            d_row++;
+        } else if (pop) {
+            w++;
+        }
+    }
+    /* D = (first - 1) + cyc */
+    uint64_t shift = l->s + (l->d >= cyc ? l->d - cyc : 0);
+    for (uint64_t i = 0; i < rows * wpr; i++)
+        m->lda_wc[i] += shift;
+    l->wc_ok = 1;
+}
+
+/*
+ * The MM was applied reading the buffer as it is now (mm_new: the LDA's
+ * words, the MM started after the LDA) or as it was before the LDA (!mm_new:
+ * the LDA started after the MM). Adds to the MM's output words, for every
+ * read that saw the other version of a word, the difference (modulo 2^32,
+ * as the sums wrap).
+ */
+static void lda_mm_overlap(tlpu_fcore *m, lda_rec *l, const mm_rec *mm, int mm_new)
+{
+    const tlpu_hw *hw = &m->hw;
+    const tlpu_insn *in = &mm->in;
+    unsigned bank = GET(in, MM, BANK);
+    uint64_t nch = GET(in, MM, NCHUNK), src = GET(in, MM, SRC), tok = GET(in, MM, TOKENS);
+    uint64_t ast = GET(in, MM, ASTRIDE), dst = GET(in, MM, DST), woff = GET(in, MM, WOFF);
+    uint64_t nreads = tok * nch;
+    /* words: the LDA's span against the MM's */
+    uint64_t l_lo = l->dst, l_hi = l->dst + (uint64_t)(l->rows - 1) * l->step + l->wpr;
+    uint64_t m_lo = src, m_hi = src + (tok - 1) * ast + nch;
+    if (l_hi <= m_lo || m_hi <= l_lo)
+        return;
+    /* reads that can see the other version: read q is in cycle mm->s + 1 + q;
+     * the LDA writes in cycles l->s + 2 .. l->s + l->d */
+    uint64_t q0, q1; /* [q0, q1) */
+    if (mm_new) {
+        /* the new word unless written in the read's cycle or later */
+        q0 = 0;
+        q1 = l->s + l->d >= mm->s + 1 ? l->s + l->d - mm->s : 0;
+    } else {
+        /* the old word unless written before the read's cycle */
+        q0 = l->s + 2 > mm->s + 1 ? l->s + 2 - (mm->s + 1) : 0;
+        q1 = nreads;
+    }
+    if (q1 > nreads)
+        q1 = nreads;
+    for (uint64_t q = q0; q < q1; q++) {
+        uint64_t t = q / nch, j = q % nch;
+        uint64_t word = src + t * ast + j;
+        if (word < l->dst)
+            continue;
+        uint64_t r = (word - l->dst) / l->step, k = (word - l->dst) % l->step;
+        if (r >= l->rows || k >= l->wpr)
+            continue;
+        if (!l->wc_ok)
+            lda_write_cycles(m, l);
+        uint64_t i = r * l->wpr + k;
+        int saw_new = m->lda_wc[i] < mm->s + 1 + q;
+        if (saw_new == mm_new)
+            continue;
+        /* add what it saw, take off what was applied */
+        const int8_t *nw = m->abuf + word * hw->cols, *old = m->lda_old + i * hw->cols;
+        const int8_t *add = saw_new ? nw : old, *sub = saw_new ? old : nw;
+        if (memcmp(add, sub, hw->cols) == 0)
+            continue;
+        uint32_t *o = m->obuf + (size_t)(dst + t) * hw->rows;
+        for (uint32_t row = 0; row < hw->rows; row++) {
+            const int8_t *wt = wrow(m, bank, row, (uint32_t)(woff + j));
+            int64_t sum = 0;
+            for (uint32_t c = 0; c < hw->cols; c++)
+                sum += wt[c] * ((int32_t)add[c] - sub[c]);
+            o[row] += (uint32_t)sum; /* modulo 2^32 */
+        }
+    }
+}
+
 /* ---- running a program ------------------------------------------------------------ */
 
 typedef struct run_ctx {
@@ -413,13 +576,13 @@ typedef struct run_ctx {
     uint32_t restart_seg;
     int stop;            /* a fault: apply nothing more */
     uint64_t lanes[2];   /* LANE_ADDS, LANE_SUBS */
+    lda_rec lda;         /* the last LDA applied */
+    mm_rec mm;           /* the last MM applied */
 } run_ctx;
 
 static void on_start(void *p, uint64_t cycle, int engine, size_t insn, uint64_t busy)
 {
-    (void)cycle;
     (void)engine;
-    (void)busy;
     run_ctx *c = p;
     tlpu_fcore *m = c->m;
     uint64_t e = c->ev++;
@@ -452,12 +615,34 @@ static void on_start(void *p, uint64_t cycle, int engine, size_t insn, uint64_t 
             break;
         case TLPU_OP_LDA:
             rc = exec_lda(m, in);
+            if (rc == 0) {
+                lda_rec *l = &c->lda;
+                uint32_t nb = GET(in, LDA, NBYTES), ds = GET(in, LDA, DSTRIDE);
+                l->valid = 1;
+                l->s = cycle;
+                l->d = busy;
+                l->dst = GET(in, LDA, DST);
+                l->rows = GET(in, LDA, ROWS);
+                l->nb = nb;
+                l->wpr = (nb + m->hw.cols - 1) / m->hw.cols;
+                l->step = ds ? ds : l->wpr;
+                l->wc_ok = 0;
+                /* an MM still reading: the words written before its reads */
+                if (c->mm.valid)
+                    lda_mm_overlap(m, l, &c->mm, 0);
+            }
             break;
         case TLPU_OP_ST:
             rc = exec_st(m, in);
             break;
         case TLPU_OP_MM:
             exec_mm(m, in, c->lanes);
+            c->mm.valid = 1;
+            c->mm.s = cycle;
+            c->mm.in = *in;
+            /* an LDA still writing: the words it writes after the reads */
+            if (c->lda.valid)
+                lda_mm_overlap(m, &c->lda, &c->mm, 1);
             break;
         default:
             break;

@@ -1861,11 +1861,11 @@ static void html_phase(FILE *f, const tlpu_report *r, int p)
         tlpu_svg_tdn(f, n_u64(l->cycles).s);
         tlpu_svg_tdn(f, n_u64(l->sim_cycles).s);
         int eq = l->sim_cycles == l->cycles;
-        tlpu_svg_el(f, "tlpu_svg_td", eq ? "class=\"ok\"" : "class=\"bad\"",
+        tlpu_svg_el(f, "td", eq ? "class=\"ok\"" : "class=\"bad\"",
                     eq ? "equal" : "DIFFER");
-        tlpu_svg_el(f, "tlpu_svg_td", l->sim_exact ? "class=\"ok\"" : "class=\"bad\"",
+        tlpu_svg_el(f, "td", l->sim_exact ? "class=\"ok\"" : "class=\"bad\"",
              l->sim_exact ? "exact" : "WRONG");
-        tlpu_svg_el(f, "tlpu_svg_td", l->sim_counters_agree ? "class=\"ok\"" : "class=\"bad\"",
+        tlpu_svg_el(f, "td", l->sim_counters_agree ? "class=\"ok\"" : "class=\"bad\"",
              l->sim_counters_agree ? "agree" : "DIFFER");
         fputs("</tr>\n", f);
     }

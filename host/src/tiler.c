@@ -587,7 +587,8 @@ static item *make_items(const tlpu_hw *hw, const tlpu_tiling *t, uint64_t *count
 /*
  * The program, software-pipelined over the items (weight piece + MMs):
  *   LDA ...; LDW_0
- *   for each item i:  LDW_{i+ahead} [LDA parts]  [ST of done tiles]  MMs_i
+ *   for each item i:  LDW_{i+ahead} [LDA parts]  [ST of done tiles]
+ *                     [SYNC EX; LDA of i's group; SYNC DMA]  MMs_i
  * LDW_i SIGNALs; the first MM of item i WAITs for it (so for every DMA
  * instruction before it). The last MM of item i SIGNALs; LDW_{i+slots},
  * which overwrites item i's slot, WAITs for it. A tile's ST goes after
@@ -661,16 +662,8 @@ static tlpu_status emit_program(const tlpu_hw *hw, const tlpu_tiling *t,
             item *nx = &items[j];
             if (nx->pre_nch)
                 emit_lda_rows(&e, 0, 0, nx->pre_nch, 0, t->group_tokens);
-            if (j >= 1 && nx->g != items[j - 1].g) {
+            if (j >= 1 && nx->g != items[j - 1].g)
                 first_of_group = (uint64_t)j;
-                if (!lda_done[nx->g]) {
-                    /* one buffer (or a group too short to load ahead): every
-                     * MM so far must be done before its activations move in */
-                    emit(&e, tlpu_insn_sync(TLPU_SYNC_EX));
-                    emit_lda_group(&e, nx->g);
-                    lda_done[nx->g] = 1;
-                }
-            }
             if (nx->first)
                 for (uint32_t k = 0; k < nx->ntiles; k++)
                     take_region(&e, nx->g * t->tiles + nx->tile + k);
@@ -698,6 +691,19 @@ static tlpu_status emit_program(const tlpu_hw *hw, const tlpu_tiling *t,
          * time under the MMs (it may not bank more than one item's worth) */
         item *it = &items[i];
         uint32_t tg = group_tokens(t, it->g);
+        if (i >= 1 && it->g != items[i - 1].g && !lda_done[it->g]) {
+            /* one buffer (or a group too short to load ahead): the group's
+             * activations overwrite words that the MMs before it read, so
+             * they move in only when every MM so far is done (here, after
+             * the last of them in program order: an LDA on the DMA side,
+             * ahead of those MMs, would race them), and its MMs start when
+             * they are in (the LDA is behind this item's LDW in the queue,
+             * so the LDW's token does not cover it) */
+            emit(&e, tlpu_insn_sync(TLPU_SYNC_EX));
+            emit_lda_group(&e, it->g);
+            emit(&e, tlpu_insn_sync(TLPU_SYNC_DMA));
+            lda_done[it->g] = 1;
+        }
         {
             int64_t cap = 2 * (int64_t)it->ntiles * ((uint64_t)tg * it->nch + 3);
             if (e.slack > cap)

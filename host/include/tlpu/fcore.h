@@ -67,6 +67,11 @@
  *     is still writing or reading them (an ordering that no token or SYNC
  *     enforces) sees, on the core, the words' state at each cycle; the model
  *     gives the result of the earlier-started instruction completing first.
+ *     Except an LDA and an MM on the same ABUF words, which the tiler's
+ *     programs do (one activation buffer: the next token's LDA starts while
+ *     the last MM still reads the token before): each of the MM's reads
+ *     sees the word as the LDA has written it by that cycle, as on the core
+ *     (the LDA's word writes follow the timing model's DRAM, below).
  *   - Memory timing. The counters CYCLES and STALL_CYCLES, and which
  *     instructions started before an error, follow the timing model's DRAM:
  *     mem_latency cycles, one beat per cycle, no stalls (tlpu_sim with
