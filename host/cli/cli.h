@@ -22,6 +22,12 @@ int cli_parse_u64(const char *cmd, const char *opt, const char *text, uint64_t m
 /* Consumes the value of option argv[*i] (advancing *i); NULL + error if missing. */
 const char *cli_value(const char *cmd, int argc, char **argv, int *i);
 
+/* --config rows=32,cols=80,wbuf=128,abuf=8192,obuf=2048,imem=1024,queue=8,burst=16:
+ * sets those keys of *hw (the rest stay) and checks the core is buildable;
+ * 0, or -1 after an error naming the key. */
+struct tlpu_hw;
+int cli_parse_hw_config(const char *cmd, const char *text, struct tlpu_hw *hw);
+
 /* The options every inference command shares (--device, --act, --kv,
  * --outlier): 1 when o was one of them (its value v applied), 0 when it was
  * not, -1 (message printed) for a bad value. */
@@ -35,6 +41,7 @@ int cmd_demo(int argc, char **argv);
 int cmd_info(int argc, char **argv);
 int cmd_matmul(int argc, char **argv);
 int cmd_report(int argc, char **argv);
+int cmd_area(int argc, char **argv);
 int cmd_sim(int argc, char **argv);
 int cmd_gguf_info(int argc, char **argv);
 int cmd_quantize(int, char **);

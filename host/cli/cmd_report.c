@@ -75,43 +75,6 @@ static int parse_bytes(const char *cmd, const char *opt, const char *v, uint64_t
     return 0;
 }
 
-/* --config rows=32,cols=80,wbuf=128,abuf=8192,obuf=2048,imem=1024,queue=8,burst=16 */
-static int parse_config(const char *cmd, const char *text, tlpu_hw *hw)
-{
-    char buf[256];
-    if (strlen(text) >= sizeof buf) {
-        cli_error(cmd, "--config: too long");
-        return -1;
-    }
-    strcpy(buf, text);
-    char *save = NULL;
-    for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(kv, '=');
-        if (!eq) {
-            cli_error(cmd, "--config: '%s' is not key=value", kv);
-            return -1;
-        }
-        *eq = 0;
-        uint64_t lo, hi, v;
-        if (tlpu_hw_param_range(kv, &lo, &hi) != TLPU_OK) {
-            cli_error(cmd, "--config: unknown key '%s' (%s)", kv, tlpu_hw_param_names());
-            return -1;
-        }
-        char opt[48];
-        snprintf(opt, sizeof opt, "--config %s", kv);
-        if (cli_parse_u64(cmd, opt, eq + 1, lo, hi, &v))
-            return -1;
-        tlpu_hw_set(hw, kv, v);
-    }
-    if (tlpu_hw_check(hw) != TLPU_OK) {
-        cli_error(cmd, "--config: %ux%u with these buffers is not a buildable core (rows a "
-                       "multiple of 4, cols of 20, wbuf and queue powers of two)",
-                  hw->rows, hw->cols);
-        return -1;
-    }
-    return 0;
-}
-
 static int parse_args(const char *cmd, int argc, char **argv, rep_args *a)
 {
     for (int i = 1; i < argc; i++) {
@@ -340,7 +303,7 @@ static int run_report(const char *cmd, int argc, char **argv, int sim_mode)
         if (!a.simulate)
             a.simulate = "one-layer";
     }
-    if (a.config && parse_config(cmd, a.config, &a.o.hw))
+    if (a.config && cli_parse_hw_config(cmd, a.config, &a.o.hw))
         return CLI_USAGE;
     tlpu_net net;
     char err[512];

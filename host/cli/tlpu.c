@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "tlpu/bitlinear.h"
+#include "tlpu/tiler.h"
 
 #define TLPU_VERSION_STRING "0.1.0"
 
@@ -53,6 +54,42 @@ const char *cli_value(const char *cmd, int argc, char **argv, int *i)
     return argv[++*i];
 }
 
+int cli_parse_hw_config(const char *cmd, const char *text, tlpu_hw *hw)
+{
+    char buf[256];
+    if (strlen(text) >= sizeof buf) {
+        cli_error(cmd, "--config: too long");
+        return -1;
+    }
+    strcpy(buf, text);
+    char *save = NULL;
+    for (char *kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+        char *eq = strchr(kv, '=');
+        if (!eq) {
+            cli_error(cmd, "--config: '%s' is not key=value", kv);
+            return -1;
+        }
+        *eq = 0;
+        uint64_t lo, hi, v;
+        if (tlpu_hw_param_range(kv, &lo, &hi) != TLPU_OK) {
+            cli_error(cmd, "--config: unknown key '%s' (%s)", kv, tlpu_hw_param_names());
+            return -1;
+        }
+        char opt[48];
+        snprintf(opt, sizeof opt, "--config %s", kv);
+        if (cli_parse_u64(cmd, opt, eq + 1, lo, hi, &v))
+            return -1;
+        tlpu_hw_set(hw, kv, v);
+    }
+    if (tlpu_hw_check(hw) != TLPU_OK) {
+        cli_error(cmd, "--config: %ux%u with these buffers is not a buildable core (rows a "
+                       "multiple of 4, cols of 20, wbuf and queue powers of two)",
+                  hw->rows, hw->cols);
+        return -1;
+    }
+    return 0;
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: tlpu <command> [options]\n"
@@ -81,6 +118,8 @@ static void usage(FILE *f)
           "      energy table); with a device, layers also run on it and are\n"
           "      checked against the reference and the estimate\n"
           "  sim ...     the same as report with --device sim: --simulate one-layer\n"
+          "  area [--config k=v,...] [--energy 7nm|45nm|FILE] [--json]\n"
+          "      the core's area in mm2 by component: logic cells and SRAM bits at the node\n"
           "  generate -m FILE -p PROMPT [-n N] [--device URI] [--act token|q8k|float]\n"
           "         [--kv f32|f16] [--outlier X] [--temp T --top-k K --top-p P --seed S]\n"
           "         [--ctx N] [--threads N] [--clock HZ] [--energy TABLE]\n"
@@ -132,6 +171,8 @@ int main(int argc, char **argv)
         return cmd_report(argc - 1, argv + 1);
     if (strcmp(cmd, "sim") == 0)
         return cmd_sim(argc - 1, argv + 1);
+    if (strcmp(cmd, "area") == 0)
+        return cmd_area(argc - 1, argv + 1);
     if (strcmp(cmd, "gguf-info") == 0)
         return cmd_gguf_info(argc - 1, argv + 1);
     if (strcmp(cmd, "quantize") == 0)

@@ -30,11 +30,13 @@
 
 /* ---- units ------------------------------------------------------------------ */
 
-/* what an entry measures; each has one canonical unit */
-enum dim { D_OP, D_BYTE, D_BIT, D_64B, D_LANE, D_KIB, D_RATIO, D_COUNT };
+/* what an entry measures; each has one canonical unit (the last three are
+ * the area model's, tlpu/area.h: a standard cell, an SRAM bit, a fixed area) */
+enum dim { D_OP, D_BYTE, D_BIT, D_64B, D_LANE, D_KIB, D_RATIO, D_CELL, D_SBIT, D_AREA, D_COUNT };
 
-static const char *const k_canon_unit[D_COUNT] = {"pJ/op",   "pJ/byte", "pJ/bit", "pJ/64b",
-                                                  "mW/lane", "mW/KiB",  "x"};
+static const char *const k_canon_unit[D_COUNT] = {"pJ/op",   "pJ/byte", "pJ/bit",   "pJ/64b",
+                                                  "mW/lane", "mW/KiB",  "x",        "um2/cell",
+                                                  "um2/bit", "mm2"};
 
 struct unit {
     const char *name;
@@ -50,6 +52,8 @@ static const struct unit k_units[] = {
     {"pJ/bit", D_64B, 64.0},      {"fJ/bit", D_64B, 0.064},      {"mW/lane", D_LANE, 1.0},
     {"uW/lane", D_LANE, 1e-3},    {"nW/lane", D_LANE, 1e-6},     {"mW/KiB", D_KIB, 1.0},
     {"uW/KiB", D_KIB, 1e-3},      {"nW/KiB", D_KIB, 1e-6},       {"x", D_RATIO, 1.0},
+    {"um2/cell", D_CELL, 1.0},    {"nm2/cell", D_CELL, 1e-6},    {"um2/bit", D_SBIT, 1.0},
+    {"nm2/bit", D_SBIT, 1e-6},    {"mm2", D_AREA, 1.0},          {"um2", D_AREA, 1e-6},
 };
 #define N_UNITS (sizeof k_units / sizeof k_units[0])
 
@@ -81,10 +85,14 @@ static void unit_list(enum dim d, char *buf, size_t len)
 
 /* ---- the keys the model uses -------------------------------------------------- */
 
+/* The energy model's keys (every table needs them: TLPU_ENERGY_KEYS), then
+ * the area model's (tlpu/area.h): optional, so a table without them still
+ * prices energy; when present their units must be area units. */
 enum key {
     K_INT8_ADD, K_INT8_MULT, K_FP16_ADD, K_FP16_MULT, K_FP32_ADD, K_FP32_MULT, K_INT32_ADD,
     K_LANE_ADD, K_LANE_SUB, K_LANE_SKIP, K_ACCUMULATE, K_DECODE_BYTE, K_SRAM, K_SRAM_WF,
-    K_DRAM, K_LINK, K_LEAK_LANE, K_LEAK_SRAM, K_COUNT
+    K_DRAM, K_LINK, K_LEAK_LANE, K_LEAK_SRAM, K_REQUIRED,
+    K_CELL_AREA = K_REQUIRED, K_SRAM_BIT_AREA, K_AREA_FIXED, K_COUNT
 };
 
 struct keyspec {
@@ -100,6 +108,7 @@ static const struct keyspec k_keys[K_COUNT] = {
     {"lane_skip", D_OP, 0},     {"accumulate", D_OP, 0},        {"decode_byte", D_BYTE, 0},
     {"sram_read_64b", D_64B, 1}, {"sram_write_factor", D_RATIO, 0}, {"dram", D_BIT, 0},
     {"link", D_BIT, 0},         {"leak_lane", D_LANE, 0},       {"leak_sram", D_KIB, 0},
+    {"cell_area", D_CELL, 0},   {"sram_bit_area", D_SBIT, 0},   {"area_fixed", D_AREA, 0},
 };
 
 static int key_index(const char *key)
@@ -222,6 +231,9 @@ static const char *dim_what(enum dim d)
     case D_LANE:
     case D_KIB: return "power";
     case D_RATIO: return "factor";
+    case D_CELL:
+    case D_SBIT:
+    case D_AREA: return "area";
     default: return "energy";
     }
 }
@@ -398,7 +410,7 @@ static tlpu_status parse_root(const struct ectx *c, json_t *root, tlpu_energy_ta
         i++;
     }
     t->n = i;
-    for (int k = 0; k < K_COUNT; k++)
+    for (int k = 0; k < K_REQUIRED; k++)
         if (t->idx[k] < 0)
             return fail(c, TLPU_ERR_FORMAT, "entries.%s: missing key (every table needs it; "
                         "docs/energy-model.md)", k_keys[k].key);

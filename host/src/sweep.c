@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tlpu/area.h"
 #include "tlpu/energy.h"
 #include "tlpu/estimate.h"
 #include "tlpu/fcore.h"
@@ -114,7 +115,7 @@ static int exists(const char *p)
  * ones only with a device engine */
 static const char *const k_metrics[] = {
     "prefill_s", "prefill_tokens_per_s", "prefill_j_per_token", "ms_per_token",
-    "tokens_per_s", "j_per_token", "pj_per_mac", "lanes", "weight_bytes", NULL};
+    "tokens_per_s", "j_per_token", "pj_per_mac", "lanes", "weight_bytes", "area_mm2", NULL};
 static const char *const k_dev_metrics[] = {"device_layers", "device_cycles",
                                             "estimate_cycles", "device_exact", "device_agree",
                                             NULL};
@@ -802,6 +803,10 @@ static tlpu_status run_point(json_t *pt, json_t *res, char *why, size_t wl)
         put_metric(all, "lanes", (double)o.hw.rows * o.hw.cols);
         put_metric(all, "weight_bytes", (double)(o.fmt == TLPU_FMT_PACK3 ? r.footprint.base3
                                                                           : r.footprint.two_bit));
+        /* null when the point's table has no area entries (tlpu/area.h) */
+        tlpu_area_breakdown ar;
+        put_metric(all, "area_mm2",
+                   tlpu_area_estimate(&o.hw, tab, &ar, NULL, 0) == TLPU_OK ? ar.total : NAN);
         json_object_update(all, m);
         /* the ones the sweep keeps, in its order (default: all) */
         json_t *keep = json_object_get(pt, "metrics");

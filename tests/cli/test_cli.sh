@@ -120,6 +120,16 @@ expect 2 "--clock: 'fast' is not a clock" -- report --model bitnet-0.7b --clock 
 expect 2 'energy' -- report --model bitnet-0.7b --energy "$tmp/none.json"
 expect 0 'BitNet b1.58 arithmetic ratio \(paper\): 71.4x' -- report --model bitnet-2b4t
 expect 0 'ratio \(paper\): 50.0x' -- report --model bitnet-0.7b --energy 45nm --prefill 8 --decode 4
+# the area model: the default core, a configuration, the JSON, and a table without area entries
+expect 0 'area +0\.[0-9]+ mm2: logic 0\.[0-9]+, SRAM 0\.[0-9]+' -- area
+expect 0 '"logic_cells": [0-9]+, "sram_bits": [0-9]+' -- area --config rows=8,cols=40 --energy 45nm --json
+expect 0 'array +[0-9]+ cells' -- area --config rows=64,cols=160,queue=16
+expect 2 "area: --config: unknown key 'lanes'" -- area --config lanes=9
+expect 2 'area: --config: 6x80 with these buffers is not a buildable core' -- area --config rows=6
+expect 2 "area: unknown option '--bogus'" -- area --bogus
+sed '/"cell_area": {/,/}/d' "$(cd "$(dirname "$0")/../.." && pwd)/host/data/energy/7nm.json" >"$tmp/noarea.json"
+expect 0 'ratio \(paper\)' -- report --model bitnet-0.7b --energy "$tmp/noarea.json" --prefill 8 --decode 4
+expect 2 "no \"cell_area\" entry, so no area" -- area --energy "$tmp/noarea.json"
 if timeout 120 "$TLPU" report --model llama3-8b-1.58 --quiet --json "$tmp/r8b.json" \
      --html "$tmp/r8b.html" && [ -s "$tmp/r8b.json" ] && [ -s "$tmp/r8b.html" ]; then
   pass=$((pass + 1))
@@ -308,7 +318,8 @@ expect 2 'bad5.json:1:' -- sweep plan "$tmp/bad5.json" -o "$tmp/b5"
 expect 0 "sw: $tmp/sw.html written, [1-9][0-9]* points on a Pareto front" -- sweep report "$tmp/sw" --html "$tmp/sw.html"
 if grep -q '<table class="front-table">' "$tmp/sw.html" && grep -q '<tr class="front-row"><td class="n">[0-3]</td>' "$tmp/sw.html" &&
    [ "$(grep -o '<svg' "$tmp/sw.html" | wc -l)" -eq 2 ] && [ "$(grep -o '</svg>' "$tmp/sw.html" | wc -l)" -eq 2 ] &&
-   grep -q '4 points have no area_mm2' "$tmp/sw.html" && ! ls -a "$tmp" | grep -q '\.tmp\.'; then
+   grep -q 'Front: Area and decode throughput' "$tmp/sw.html" && ! grep -q 'no area_mm2' "$tmp/sw.html" &&
+   ! ls -a "$tmp" | grep -q '\.tmp\.'; then
   pass=$((pass + 1)); else echo "FAIL: sweep report's page" >&2; fail=$((fail + 1)); fi
 expect 2 'report: DIR and --html FILE are required' -- sweep report "$tmp/sw"
 expect 2 'option --html needs a value' -- sweep report "$tmp/sw" --html
