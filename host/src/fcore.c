@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "tlpu/isa.h"
+#include "gearbox.h"
 
 #define GET(in, INS, F) tlpu_insn_get((in), TLPU_##INS##_##F##_LSB, TLPU_##INS##_##F##_WIDTH)
 
@@ -430,8 +431,9 @@ static void exec_mm(tlpu_fcore *m, const tlpu_insn *in, uint64_t lanes[2])
  *
  * The MM's read of token t, chunk j is in cycle s + 1 + t * NCHUNK + j (s
  * its start, as tlpu_ex). The LDA's word writes follow rtl/tlpu_gearbox.sv
- * and tlpu_dma.sv (the gearbox that timing.c steps for the busy cycles): the
- * first beat comes in busy cycle `first`, one per cycle after that, a word
+ * and tlpu_dma.sv (gearbox.h: the stepping that gives the timing model its
+ * busy cycles): the first beat comes in busy cycle `first`, one per cycle
+ * after that, a word
  * leaves when the gearbox holds Cols bytes or the row's last beat is in.
  * The busy cycles D the timing model reports are first - 1 plus those of a
  * transfer whose first beat comes in busy cycle 1, which gives `first` for
@@ -454,47 +456,11 @@ typedef struct mm_rec {
 /* m->lda_wc[r * wpr + k]: the cycle in which the LDA writes word k of row r */
 static void lda_write_cycles(tlpu_fcore *m, lda_rec *l)
 {
-    const uint64_t bb = m->hw.beat_bytes, cols = m->hw.cols;
-    const uint64_t rows = l->rows, wpr = l->wpr;
-    const uint64_t bpr = (l->nb + bb - 1) / bb;
-    const uint64_t last_bytes = l->nb - (bpr - 1) * bb;
-    uint64_t cnt = 0, d_row = 0, d_beat = 0, w = 0;
-    int row_in_done = 0;
-    uint64_t cyc = 1;
-    /* the first beat in busy cycle 1 (shifted below), then one per cycle */
-    for (;; cyc++) {
-        if (d_row >= rows)
-            break; /* busy through this cycle */
-        int flush = row_in_done;
-        int full = cnt >= cols;
-        int pop = full || (flush && cnt != 0);
-        uint64_t popped = pop ? (full ? cols : cnt) : 0;
-        int row_done_now = row_in_done && (pop ? w + 1 : w) == wpr;
-        int take = !row_in_done || (row_done_now && d_row + 1 < rows);
-        int push = d_row < rows && take && cnt <= cols;
-        int last = d_beat == bpr - 1;
-        if (pop)
-            m->lda_wc[d_row * wpr + w] = cyc; /* relative for now */
-        cnt = cnt - popped + (push ? (last ? last_bytes : bb) : 0);
-        if (push) {
-            if (last) {
-                d_beat = 0;
-                row_in_done = 1;
-            } else {
-                d_beat++;
-            }
-        }
-        if (row_done_now) {
-            row_in_done = push && last;
-            w = 0;
-            d_row++;
-        } else if (pop) {
-            w++;
-        }
-    }
-    /* D = (first - 1) + cyc */
-    uint64_t shift = l->s + (l->d >= cyc ? l->d - cyc : 0);
-    for (uint64_t i = 0; i < rows * wpr; i++)
+    /* the first beat in busy cycle 1, then one per cycle: D1 busy cycles;
+     * the LDA's own D is (first - 1) + D1 */
+    uint64_t d1 = tlpu_gearbox_transfer(&m->hw, 1, 1, l->rows, l->nb, m->hw.cols, 0, m->lda_wc);
+    uint64_t shift = l->s + (l->d >= d1 ? l->d - d1 : 0);
+    for (uint64_t i = 0; i < (uint64_t)l->rows * l->wpr; i++)
         m->lda_wc[i] += shift;
     l->wc_ok = 1;
 }

@@ -11,6 +11,7 @@
  * steps cycle by cycle exactly as rtl/tlpu_gearbox.sv does.
  */
 #include "tlpu/timing.h"
+#include "gearbox.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -111,15 +112,10 @@ uint32_t tlpu_timing_check(const tlpu_timing_cfg *c, const tlpu_insn *in)
     }
 }
 
-/*
- * A read transfer through the gearbox (LDW: rows = 1, words of bpc bytes,
- * `entries` of them; LDA: `rows` rows of nbytes, words of Cols bytes with a
- * flush at the end of each row). Returns the busy cycles D, counting the
- * first busy cycle as 1; the first beat can be taken in cycle `first` (1 + L
- * after a start on an idle engine), then one per cycle.
- */
-static uint64_t gearbox_transfer(const tlpu_hw *hw, uint64_t first, int lda, uint64_t rows,
-                                 uint64_t row_bytes, uint64_t need, uint64_t entries)
+/* see gearbox.h */
+uint64_t tlpu_gearbox_transfer(const tlpu_hw *hw, uint64_t first, int lda, uint64_t rows,
+                               uint64_t row_bytes, uint64_t need, uint64_t entries,
+                               uint64_t *word_cycle)
 {
     const uint64_t bb = hw->beat_bytes, out_max = hw->cols;
     const uint64_t bpr = (row_bytes + bb - 1) / bb;
@@ -137,6 +133,8 @@ static uint64_t gearbox_transfer(const tlpu_hw *hw, uint64_t first, int lda, uin
         int out_valid = full || (flush && cnt != 0);
         int pop = lda ? out_valid : (out_valid && e < entries);
         uint64_t popped = pop ? (full ? need : cnt) : 0;
+        if (lda && pop && word_cycle)
+            word_cycle[d_row * wpr + w] = cyc;
         /* LDA: the row's last word leaves now; the next row's first beat may
          * enter the emptied gearbox in the same cycle */
         int row_done_now = lda && row_in_done && (pop ? w + 1 : w) == wpr;
@@ -178,11 +176,12 @@ static uint64_t insn_cycles_from(const tlpu_timing_cfg *c, const tlpu_insn *in, 
     switch (tlpu_insn_op(in)) {
     case TLPU_OP_LDW: {
         uint64_t nch = GET(in, LDW, NCHUNK), b = bpc(hw, GET(in, LDW, FMT));
-        return gearbox_transfer(hw, first, 0, 1, nch * hw->rows * b, b, nch * hw->rows);
+        return tlpu_gearbox_transfer(hw, first, 0, 1, nch * hw->rows * b, b, nch * hw->rows,
+                                     NULL);
     }
     case TLPU_OP_LDA:
-        return gearbox_transfer(hw, first, 1, GET(in, LDA, ROWS), GET(in, LDA, NBYTES), hw->cols,
-                                0);
+        return tlpu_gearbox_transfer(hw, first, 1, GET(in, LDA, ROWS), GET(in, LDA, NBYTES),
+                                     hw->cols, 0, NULL);
     case TLPU_OP_MM:
         return (uint64_t)GET(in, MM, TOKENS) * GET(in, MM, NCHUNK) + 2;
     case TLPU_OP_ST:
