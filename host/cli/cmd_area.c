@@ -122,8 +122,7 @@ int cmd_area(int argc, char **argv)
         return CLI_USAGE;
     char err[512] = "";
     tlpu_energy_table *tab = NULL;
-    if (tlpu_energy_builtin(energy, &tab) != TLPU_OK &&
-        tlpu_energy_load(energy, &tab, err, sizeof err) != TLPU_OK) {
+    if (tlpu_energy_open(energy, &tab, err, sizeof err) != TLPU_OK) {
         cli_error(cmd, "--energy: %s", err);
         return CLI_USAGE;
     }

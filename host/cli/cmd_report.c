@@ -313,8 +313,7 @@ static int run_report(const char *cmd, int argc, char **argv, int sim_mode)
     }
     tlpu_energy_table *tab = NULL;
     const char *en = a.energy ? a.energy : "7nm";
-    if (tlpu_energy_builtin(en, &tab) != TLPU_OK &&
-        tlpu_energy_load(en, &tab, err, sizeof err) != TLPU_OK) {
+    if (tlpu_energy_open(en, &tab, err, sizeof err) != TLPU_OK) {
         cli_error(cmd, "--energy: %s", err);
         return CLI_USAGE;
     }

@@ -633,6 +633,18 @@ tlpu_status tlpu_energy_builtin(const char *name, tlpu_energy_table **out)
     return TLPU_ERR_INVALID_ARG;
 }
 
+tlpu_status tlpu_energy_open(const char *name, tlpu_energy_table **out, char *err, size_t errlen)
+{
+    for (size_t i = 0; name && out && i < N_BUILTIN; i++)
+        if (strcmp(k_builtin[i].name, name) == 0) {
+            tlpu_status st = tlpu_energy_builtin(name, out);
+            if (st != TLPU_OK && err && errlen)
+                snprintf(err, errlen, "built-in table '%s': %s", name, tlpu_strerror(st));
+            return st;
+        }
+    return tlpu_energy_load(name, out, err, errlen);
+}
+
 /* ---- accessors -------------------------------------------------------------------------- */
 
 const char *tlpu_energy_name(const tlpu_energy_table *t)

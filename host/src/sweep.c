@@ -565,8 +565,7 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
                 tlpu_energy_table *tab = NULL;
                 char e2[512] = "";
                 if (!json_is_string(ev) ||
-                    (tlpu_energy_builtin(json_string_value(ev), &tab) != TLPU_OK &&
-                     tlpu_energy_load(json_string_value(ev), &tab, e2, sizeof e2) != TLPU_OK)) {
+                    tlpu_energy_open(json_string_value(ev), &tab, e2, sizeof e2) != TLPU_OK) {
                     json_decref(vals[nkeys]);
                     st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: grid.energy[%zu]: %s",
                                      spec_path, ei,
@@ -783,8 +782,8 @@ static tlpu_status run_point(json_t *pt, json_t *res, char *why, size_t wl)
     if (!engine || (strcmp(engine, "estimate") && !is_device_engine(engine)))
         return tlpu_errbuf(why, wl, TLPU_ERR_FORMAT, "the point's engine is not one tlpu knows");
     tlpu_status st = point_opts(pt, &o, &energy, &net, why, wl);
-    if (st == TLPU_OK && tlpu_energy_builtin(energy, &tab) != TLPU_OK)
-        st = tlpu_energy_load(energy, &tab, why, wl);
+    if (st == TLPU_OK)
+        st = tlpu_energy_open(energy, &tab, why, wl);
     if (st == TLPU_OK && (st = tlpu_estimate_net(&net, &o, tab, &r, plans)) != TLPU_OK)
         snprintf(why, wl, "estimating %s: %s", net.name, tlpu_strerror(st));
     json_t *m = json_object();

@@ -897,6 +897,28 @@ START_TEST(test_footprints)
 }
 END_TEST
 
+/* tlpu_energy_open: a built-in name, else a file's path, as --energy takes it */
+START_TEST(test_open)
+{
+    char path[512], err[256];
+    tlpu_energy_table *t = NULL;
+    ck_assert_int_eq(tlpu_energy_open("45nm", &t, err, sizeof err), TLPU_OK);
+    ck_assert_str_eq(tlpu_energy_name(t), "45nm");
+    tlpu_energy_free(t);
+    t = NULL;
+    snprintf(path, sizeof path, "%s/7nm.json", DATA_ENERGY);
+    ck_assert_msg(tlpu_energy_open(path, &t, err, sizeof err) == TLPU_OK, "%s", err);
+    ck_assert_str_eq(tlpu_energy_node(t), "7nm");
+    tlpu_energy_free(t);
+    t = NULL;
+    ck_assert_int_eq(tlpu_energy_open("3nm", &t, err, sizeof err), TLPU_ERR_IO);
+    ck_assert_msg(strstr(err, "3nm") != NULL, "%s", err);
+    ck_assert_ptr_null(t);
+    ck_assert_int_eq(tlpu_energy_open(NULL, &t, err, sizeof err), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_energy_open("7nm", NULL, err, sizeof err), TLPU_ERR_INVALID_ARG);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("energy");
@@ -918,6 +940,7 @@ int main(void)
     tcase_add_test(tc, test_ratio_zero_int8);
     tcase_add_test(tc, test_baselines);
     tcase_add_test(tc, test_footprints);
+    tcase_add_test(tc, test_open);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -86,6 +86,11 @@ tlpu_status tlpu_energy_builtin(const char *name, tlpu_energy_table **out);
  * version other than 1; TLPU_ERR_NOMEM. */
 tlpu_status tlpu_energy_load(const char *path, tlpu_energy_table **out, char *err, size_t errlen);
 
+/* A built-in table's name or a table file's path, as every --energy takes
+ * it: the built-in table when `name` is one of their names, else
+ * tlpu_energy_load(name, ...) with its statuses and message. */
+tlpu_status tlpu_energy_open(const char *name, tlpu_energy_table **out, char *err, size_t errlen);
+
 /* The same from a buffer of len bytes; `label` names it in messages. */
 tlpu_status tlpu_energy_parse(const char *json, size_t len, const char *label,
                               tlpu_energy_table **out, char *err, size_t errlen);
