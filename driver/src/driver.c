@@ -664,6 +664,31 @@ tlpu_status tlpu_get_time(tlpu_dev *dev, tlpu_dev_time *t)
     return dev->tr->time(dev->ctx, t);
 }
 
+tlpu_status tlpu_time_since(const tlpu_dev_time *now, const tlpu_dev_time *then,
+                            tlpu_dev_time *out)
+{
+    if (!now || !then || !out)
+        return TLPU_ERR_INVALID_ARG;
+    tlpu_dev_time d;
+    d.total_s = now->total_s - then->total_s;
+    d.link_s = now->link_s - then->link_s;
+    d.fw_s = now->fw_s - then->fw_s;
+    d.dram_s = now->dram_s - then->dram_s;
+    d.core_s = now->core_s - then->core_s;
+    d.link_j = now->link_j - then->link_j;
+    d.dram_j = now->dram_j - then->dram_j;
+    d.link_bytes = now->link_bytes - then->link_bytes;
+    d.dram_bytes = now->dram_bytes - then->dram_bytes;
+    d.packets = now->packets - then->packets;
+    d.c2c_s = now->c2c_s - then->c2c_s;
+    d.c2c_j = now->c2c_j - then->c2c_j;
+    d.c2c_bytes = now->c2c_bytes - then->c2c_bytes;
+    d.mc_runs = now->mc_runs - then->mc_runs;
+    d.mc_ps = now->mc_ps - then->mc_ps;
+    *out = d;
+    return TLPU_OK;
+}
+
 void tlpu_cancel(tlpu_dev *dev)
 {
     if (dev)

@@ -720,23 +720,8 @@ void tlpu_context_get_stats(const tlpu_context *c, tlpu_context_stats *s)
     *s = c->st;
     tlpu_dev_time t;
     if (c->timed && tlpu_get_time(c->m->dev, &t) == TLPU_OK) {
-        const tlpu_dev_time *a = &c->t0;
         s->has_board = 1;
-        s->board.total_s = t.total_s - a->total_s;
-        s->board.link_s = t.link_s - a->link_s;
-        s->board.fw_s = t.fw_s - a->fw_s;
-        s->board.dram_s = t.dram_s - a->dram_s;
-        s->board.core_s = t.core_s - a->core_s;
-        s->board.c2c_s = t.c2c_s - a->c2c_s;
-        s->board.link_j = t.link_j - a->link_j;
-        s->board.dram_j = t.dram_j - a->dram_j;
-        s->board.c2c_j = t.c2c_j - a->c2c_j;
-        s->board.link_bytes = t.link_bytes - a->link_bytes;
-        s->board.dram_bytes = t.dram_bytes - a->dram_bytes;
-        s->board.c2c_bytes = t.c2c_bytes - a->c2c_bytes;
-        s->board.packets = t.packets - a->packets;
-        s->board.mc_runs = t.mc_runs - a->mc_runs;
-        s->board.mc_ps = t.mc_ps - a->mc_ps;
+        tlpu_time_since(&t, &c->t0, &s->board);
     }
 }
 

@@ -49,16 +49,18 @@ tlpu_status tlpu_simulate_layer(tlpu_dev *dev, const char *uri, tlpu_report_laye
     L->has_board = tlpu_get_time(dev, &t0) == TLPU_OK; /* sc: models the board's time */
     tlpu_status st = tlpu_dev_bitlinear(dev, &a, &s);
     if (st == TLPU_OK && L->has_board && tlpu_get_time(dev, &t1) == TLPU_OK) {
-        L->board_s = t1.total_s - t0.total_s;
-        L->link_s = t1.link_s - t0.link_s;
-        L->fw_s = t1.fw_s - t0.fw_s;
-        L->dram_s = t1.dram_s - t0.dram_s;
-        L->core_s = t1.core_s - t0.core_s;
-        L->link_j = t1.link_j - t0.link_j;
-        L->dram_j = t1.dram_j - t0.dram_j;
-        L->sim_mc_ps = t1.mc_ps - t0.mc_ps; /* an LPU system's schedule */
-        L->c2c_s = t1.c2c_s - t0.c2c_s;
-        L->c2c_j = t1.c2c_j - t0.c2c_j;
+        tlpu_dev_time d;
+        tlpu_time_since(&t1, &t0, &d);
+        L->board_s = d.total_s;
+        L->link_s = d.link_s;
+        L->fw_s = d.fw_s;
+        L->dram_s = d.dram_s;
+        L->core_s = d.core_s;
+        L->link_j = d.link_j;
+        L->dram_j = d.dram_j;
+        L->sim_mc_ps = d.mc_ps; /* an LPU system's schedule */
+        L->c2c_s = d.c2c_s;
+        L->c2c_j = d.c2c_j;
     }
     if (st != TLPU_OK) {
         rc = tlpu_errbuf(err, errlen, st, "%s %s %ux%ux%u on %s: %s", L->name, L->phase, L->m,
@@ -78,16 +80,10 @@ tlpu_status tlpu_simulate_layer(tlpu_dev *dev, const char *uri, tlpu_report_laye
         if (st == TLPU_OK && (st = tlpu_get_time(dev, &r0)) == TLPU_OK &&
             (st = tlpu_dev_layer_run(RL, x, y, NULL, 0.0f, NULL, NULL)) == TLPU_OK &&
             (st = tlpu_get_time(dev, &r1)) == TLPU_OK) {
-            tlpu_report_board *b = &L->resident;
-            b->total_s = r1.total_s - r0.total_s;
-            b->link_s = r1.link_s - r0.link_s;
-            b->fw_s = r1.fw_s - r0.fw_s;
-            b->dram_s = r1.dram_s - r0.dram_s;
-            b->core_s = r1.core_s - r0.core_s;
-            b->c2c_s = r1.c2c_s - r0.c2c_s;
-            b->link_j = r1.link_j - r0.link_j;
-            b->dram_j = r1.dram_j - r0.dram_j;
-            b->c2c_j = r1.c2c_j - r0.c2c_j;
+            tlpu_dev_time d;
+            tlpu_time_since(&r1, &r0, &d);
+            L->resident = (tlpu_report_board){d.total_s, d.link_s, d.fw_s, d.dram_s, d.core_s,
+                                              d.c2c_s,   d.link_j, d.dram_j, d.c2c_j};
             L->has_resident = memcmp(y, ref, m * n * sizeof *y) == 0;
         }
         tlpu_dev_layer_free(RL);

@@ -307,6 +307,33 @@ START_TEST(test_bad_config)
 }
 END_TEST
 
+/* tlpu_time_since: the difference of two readings, field by field */
+START_TEST(test_time_since)
+{
+    tlpu_dev *d = open_ok("sc:variant=small,link=usb3");
+    tlpu_dev_time a = time_of(d);
+    echo(d, 1000, 7);
+    tlpu_dev_time b = time_of(d), s, keep;
+    ck_assert_int_eq(tlpu_time_since(&b, &a, &s), TLPU_OK);
+    ck_assert_double_eq(s.total_s, b.total_s - a.total_s);
+    ck_assert_double_eq(s.link_s, b.link_s - a.link_s);
+    ck_assert_double_eq(s.fw_s, b.fw_s - a.fw_s);
+    ck_assert_double_eq(s.dram_s, b.dram_s - a.dram_s);
+    ck_assert_double_eq(s.core_s, b.core_s - a.core_s);
+    ck_assert_double_eq(s.link_j, b.link_j - a.link_j);
+    ck_assert_double_eq(s.dram_j, b.dram_j - a.dram_j);
+    ck_assert_uint_eq(s.link_bytes, b.link_bytes - a.link_bytes);
+    ck_assert_uint_eq(s.packets, 1);
+    ck_assert(s.link_s > 0 && s.total_s >= s.link_s);
+    keep = s;
+    ck_assert_int_eq(tlpu_time_since(NULL, &a, &s), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_time_since(&b, NULL, &s), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(tlpu_time_since(&b, &a, NULL), TLPU_ERR_INVALID_ARG);
+    ck_assert_int_eq(memcmp(&s, &keep, sizeof s), 0);
+    tlpu_close(d);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("sc");
@@ -318,6 +345,7 @@ int main(void)
     tcase_add_test(tc, test_resident_board_time);
     tcase_add_test(tc, test_protocol_abuse);
     tcase_add_test(tc, test_bad_config);
+    tcase_add_test(tc, test_time_since);
     suite_add_tcase(s, tc);
     return test_run_suite(s);
 }

@@ -110,6 +110,11 @@ typedef struct tlpu_dev_time {
 
 tlpu_status tlpu_get_time(tlpu_dev *dev, tlpu_dev_time *t);
 
+/* What happened between two readings of tlpu_get_time: *out = now - then,
+ * field by field. TLPU_ERR_INVALID_ARG for a NULL argument. */
+tlpu_status tlpu_time_since(const tlpu_dev_time *now, const tlpu_dev_time *then,
+                            tlpu_dev_time *out);
+
 /* The multi-chip system behind an LPU device, with its links' speed, for
  * transports that model it (sc:chips=N); TLPU_ERR_UNSUPPORTED otherwise. */
 tlpu_status tlpu_get_system(tlpu_dev *dev, tlpu_mc_system *sys);
