@@ -29,8 +29,9 @@ struct tlpu_hw;
 int cli_parse_hw_config(const char *cmd, const char *text, struct tlpu_hw *hw);
 
 /* The options every inference command shares (--device, --act, --kv,
- * --outlier): 1 when o was one of them (its value v applied), 0 when it was
- * not, -1 (message printed) for a bad value. */
+ * --outlier), tried after a command's own: 0 when o was one of them (its
+ * value v applied); -1 (message printed) for a bad value or an option that
+ * is none of them. */
 struct tlpu_model_params;
 struct tlpu_context_params;
 int cli_llm_option(const char *cmd, const char *o, const char *v, struct tlpu_model_params *mp,

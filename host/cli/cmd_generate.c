@@ -100,13 +100,8 @@ int cmd_generate(int argc, char **argv)
                 return CLI_USAGE;
             }
         } else {
-            int r = cli_llm_option(cmd, o, v, &mp, &cp);
-            if (r < 0)
+            if (cli_llm_option(cmd, o, v, &mp, &cp))
                 return CLI_USAGE;
-            if (!r) {
-                cli_error(cmd, "unknown option '%s'", o);
-                return CLI_USAGE;
-            }
         }
     }
     if (!model || !prompt) {

@@ -84,9 +84,11 @@ int cli_llm_option(const char *cmd, const char *o, const char *v, tlpu_model_par
             return -1;
         }
         mp->outlier = (float)x;
-    } else
-        return 0;
-    return 1;
+    } else {
+        cli_error(cmd, "unknown option '%s'", o);
+        return -1;
+    }
+    return 0;
 }
 
 static void put_u32(FILE *f, uint32_t v)
@@ -117,13 +119,8 @@ int cmd_logits(int argc, char **argv)
             if (cli_parse_u64(cmd, o, v, 0, 1u << 20, &gen))
                 return CLI_USAGE;
         } else {
-            int r = cli_llm_option(cmd, o, v, &mp, &cp);
-            if (r < 0)
+            if (cli_llm_option(cmd, o, v, &mp, &cp))
                 return CLI_USAGE;
-            if (!r) {
-                cli_error(cmd, "unknown option '%s'", o);
-                return CLI_USAGE;
-            }
         }
     }
     if (!model || !tokens || !outp) {

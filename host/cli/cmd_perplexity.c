@@ -78,13 +78,8 @@ int cmd_perplexity(int argc, char **argv)
             if (cli_parse_u64(cmd, o, v, 1, 1u << 30, &max_chunks))
                 return CLI_USAGE;
         } else {
-            int r = cli_llm_option(cmd, o, v, &mp, &cp);
-            if (r < 0)
+            if (cli_llm_option(cmd, o, v, &mp, &cp))
                 return CLI_USAGE;
-            if (!r) {
-                cli_error(cmd, "unknown option '%s'", o);
-                return CLI_USAGE;
-            }
         }
     }
     if (!model || !file) {
