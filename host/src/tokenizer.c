@@ -166,6 +166,20 @@ static int bbuf_put(bbuf *b, const void *s, size_t n)
     return 0;
 }
 
+/* Room for one more element in a growable array v of *cap elements of
+ * `size` bytes, n in use (doubling from `first`): the array, moved or not
+ * (*cap updated), or NULL when out of memory (v untouched). */
+static void *grow(void *v, size_t *cap, size_t n, size_t size, size_t first)
+{
+    if (n < *cap)
+        return v;
+    size_t c = *cap ? 2 * *cap : first;
+    void *p = c > SIZE_MAX / size ? NULL : realloc(v, c * size);
+    if (p)
+        *cap = c;
+    return p;
+}
+
 /* A growable array of int32 ids, or of sizes. */
 typedef struct ivec {
     int32_t *v;
@@ -174,14 +188,10 @@ typedef struct ivec {
 
 static int ivec_push(ivec *a, int32_t x)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 64;
-        int32_t *p = realloc(a->v, cap * sizeof *p);
-        if (!p)
-            return -1;
-        a->v = p;
-        a->cap = cap;
-    }
+    void *p = grow(a->v, &a->cap, a->n, sizeof *a->v, 64);
+    if (!p)
+        return -1;
+    a->v = p;
     a->v[a->n++] = x;
     return 0;
 }
@@ -193,14 +203,10 @@ typedef struct svec {
 
 static int svec_push(svec *a, size_t x)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 64;
-        size_t *p = realloc(a->v, cap * sizeof *p);
-        if (!p)
-            return -1;
-        a->v = p;
-        a->cap = cap;
-    }
+    void *p = grow(a->v, &a->cap, a->n, sizeof *a->v, 64);
+    if (!p)
+        return -1;
+    a->v = p;
     a->v[a->n++] = x;
     return 0;
 }
@@ -1040,14 +1046,10 @@ typedef struct fvec {
 
 static int fvec_push(fvec *a, int32_t id, size_t off, size_t len)
 {
-    if (a->n == a->cap) {
-        size_t cap = a->cap ? 2 * a->cap : 16;
-        frag *p = realloc(a->v, cap * sizeof *p);
-        if (!p)
-            return -1;
-        a->v = p;
-        a->cap = cap;
-    }
+    void *p = grow(a->v, &a->cap, a->n, sizeof *a->v, 16);
+    if (!p)
+        return -1;
+    a->v = p;
     a->v[a->n].id = id;
     a->v[a->n].off = off;
     a->v[a->n].len = len;
@@ -1151,14 +1153,10 @@ static int bg_before(const bigram *a, const bigram *b)
 
 static int heap_push(heap *h, bigram b)
 {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? 2 * h->cap : 64;
-        bigram *p = realloc(h->v, cap * sizeof *p);
-        if (!p)
-            return -1;
-        h->v = p;
-        h->cap = cap;
-    }
+    void *p = grow(h->v, &h->cap, h->n, sizeof *h->v, 64);
+    if (!p)
+        return -1;
+    h->v = p;
     size_t i = h->n++;
     while (i > 0) {
         size_t up = (i - 1) / 2;
