@@ -13,12 +13,7 @@
 #include "tlpu/estimate.h"
 #include "tlpu/net.h"
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "bench.h"
 
 int main(void)
 {
@@ -38,9 +33,9 @@ int main(void)
             o.prefill = 64;
             o.decode = 64;
             o.effort = effort == 0 ? TLPU_TILE_QUICK : TLPU_TILE_FULL;
-            double t0 = now();
+            double t0 = bench_now();
             tlpu_status st = tlpu_estimate_net(&net, &o, tab, &r, NULL);
-            double t1 = now();
+            double t1 = bench_now();
             if (st != TLPU_OK) {
                 printf("| %s | %s | failed: %s | | |\n", *name, effort ? "full" : "quick",
                        tlpu_strerror(st));

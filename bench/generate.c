@@ -23,6 +23,8 @@
 #include "tlpu/pack.h"
 #include "tlpu/rng.h"
 
+#include "bench.h"
+
 typedef struct dims {
     const char *name;
     uint32_t layers, embd, heads, kv_heads, ffn, vocab;
@@ -30,19 +32,6 @@ typedef struct dims {
 
 static const dims k_2b4t = {"2b4t", 30, 2560, 20, 5, 6912, 128256};
 static const dims k_small = {"small", 4, 512, 8, 2, 1536, 4096};
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* ---- a GGUF image in memory ------------------------------------------------------------- */
 
@@ -230,12 +219,12 @@ int main(int argc, char **argv)
         if (!d || !prompt || prompt > 1024 || !gen || gen > 1024 || !runs || runs > 15)
             goto usage;
     }
-    double t0 = now();
+    double t0 = bench_now();
     size_t size = 0;
     uint8_t *img = build(d, &size);
     printf("model: random %s dimensions (%u layers, %u wide, FFN %u, vocabulary %u), I2_S, "
            "%.0f MB GGUF image made in %.1f s\n",
-           d->name, d->layers, d->embd, d->ffn, d->vocab, (double)size / 1e6, now() - t0);
+           d->name, d->layers, d->embd, d->ffn, d->vocab, (double)size / 1e6, bench_now() - t0);
     printf("\n| device | threads | prompt tokens/s (%u tokens) | generation tokens/s (%u "
            "tokens) | load s |\n|---|---|---|---|---|\n",
            prompt, gen);
@@ -249,7 +238,7 @@ int main(int argc, char **argv)
         mp.threads = (uint32_t)atoi(tok); /* the output projection too */
         tlpu_model *m = NULL;
         char err[512];
-        double l0 = now();
+        double l0 = bench_now();
         if (tlpu_model_load_mem(img, size, "random model", &mp, &m, err, sizeof err) != TLPU_OK) {
             fprintf(stderr, "generate: %s\n", err);
             return 1;
@@ -272,14 +261,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "generate: %s\n", tlpu_llm_last_error());
             return 1;
         }
-        double load = now() - l0;
+        double load = bench_now() - l0;
         double pp[15], tg[15];
         for (uint32_t run = 0; run < runs; run++) {
             tlpu_context_reset(c);
-            double a = now();
+            double a = bench_now();
             if (tlpu_context_decode(c, ids, prompt, 0) != TLPU_OK)
                 return 1;
-            double b = now();
+            double b = bench_now();
             const float *lg = tlpu_context_logits(c, 0);
             for (uint32_t g = 0; g < gen; g++) {
                 int32_t best = 0;
@@ -290,12 +279,12 @@ int main(int argc, char **argv)
                     return 1;
                 lg = tlpu_context_logits(c, 0);
             }
-            double e = now();
+            double e = bench_now();
             pp[run] = prompt / (b - a);
             tg[run] = gen / (e - b);
         }
-        qsort(pp, runs, sizeof *pp, cmp);
-        qsort(tg, runs, sizeof *tg, cmp);
+        qsort(pp, runs, sizeof *pp, bench_cmp_double);
+        qsort(tg, runs, sizeof *tg, bench_cmp_double);
         printf("| ref: | %s | %.2f | %.2f | %.1f |\n", tok, pp[runs / 2], tg[runs / 2], load);
         fflush(stdout);
         free(ids);

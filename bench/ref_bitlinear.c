@@ -21,6 +21,8 @@
 #include "tlpu/bitlinear.h"
 #include "tlpu/rng.h"
 
+#include "bench.h"
+
 typedef struct shape {
     const char *name;
     size_t n, k; /* out x in */
@@ -34,29 +36,22 @@ static const shape k_shapes[] = {
     {"down_proj", 2560, 6912},
 };
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 typedef int (*run_fn)(void *ctx);
 
 /* Best time of one call, repeating until min_time has passed (at least twice). */
 static double time_best(run_fn fn, void *ctx, double min_time)
 {
-    double best = 1e300, start = now();
+    double best = 1e300, start = bench_now();
     int reps = 0;
     do {
-        double t0 = now();
+        double t0 = bench_now();
         if (fn(ctx) != 0)
             return -1.0;
-        double dt = now() - t0;
+        double dt = bench_now() - t0;
         if (dt < best)
             best = dt;
         reps++;
-    } while (reps < 2 || now() - start < min_time);
+    } while (reps < 2 || bench_now() - start < min_time);
     return best;
 }
 

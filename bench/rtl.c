@@ -24,6 +24,8 @@
 #include "tlpu/sim.h"
 #include "tlpu/tiler.h"
 
+#include "bench.h"
+
 typedef struct shape {
     const char *name;
     uint32_t k, n;
@@ -36,13 +38,6 @@ static const shape k_shapes[] = {
     {"gate/up_proj", 2560, 6912},
     {"down_proj", 6912, 2560},
 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static uint64_t up(uint64_t x, uint64_t m)
 {
@@ -97,9 +92,9 @@ static int run_one(tlpu_sim *sim, const tlpu_hw *hw, uint32_t m, const shape *sh
     tlpu_sim_csr_write(sim, TLPU_CSR_CTRL, 4u);
 
     uint64_t cycles = 0;
-    double t0 = now();
+    double t0 = bench_now();
     tlpu_status st = tlpu_sim_run(sim, prog, (uint32_t)p.n, 100000000, &cycles);
-    double dt = now() - t0;
+    double dt = bench_now() - t0;
     uint64_t cnt[TLPU_NUM_COUNTERS];
     tlpu_sim_counters(sim, cnt);
     int exact = st == TLPU_OK;

@@ -27,18 +27,7 @@
 #include "tlpu/tiler.h"
 #include "tlpu/tlpu.h"
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "bench.h"
 
 static void die(const char *what)
 {
@@ -108,15 +97,15 @@ int main(int argc, char **argv)
         tlpu_bitlinear_stats s1, s2;
         tlpu_dev_time b0, b1;
         for (int p = 0; p < pairs; p++) {
-            double t0 = now();
+            double t0 = bench_now();
             if (tlpu_dev_bitlinear(sim, &a, &s1) != TLPU_OK)
                 die("sim: BitLinear");
-            double t1 = now();
+            double t1 = bench_now();
             tlpu_get_time(sc, &b0);
-            double t2 = now();
+            double t2 = bench_now();
             if (tlpu_dev_bitlinear(sc, &a, &s2) != TLPU_OK)
                 die("sc: BitLinear");
-            double t3 = now();
+            double t3 = bench_now();
             tlpu_get_time(sc, &b1);
             ws[p] = t1 - t0;
             wc[p] = t3 - t2;
@@ -140,8 +129,8 @@ int main(int argc, char **argv)
         resident_us[si] = 1e6 * (r1.total_s - r0.total_s);
         upload_us[si] = 1e6 * (b1.total_s - b0.total_s);
         core_us[si] = (double)s2.cycles / 1e3; /* at the 1 GHz clock */
-        qsort(ws, (size_t)pairs, sizeof *ws, cmp);
-        qsort(wc, (size_t)pairs, sizeof *wc, cmp);
+        qsort(ws, (size_t)pairs, sizeof *ws, bench_cmp_double);
+        qsort(wc, (size_t)pairs, sizeof *wc, bench_cmp_double);
         double ms = ws[pairs / 2], mc = wc[pairs / 2], cost = mc / ms - 1;
         if (cost > worst)
             worst = cost;
@@ -209,14 +198,14 @@ int main(int argc, char **argv)
             tlpu_dev_time t0, t1;
             for (int p = 0; p < pairs; p++) {
                 tlpu_get_time(d, &t0);
-                double a0 = now();
+                double a0 = bench_now();
                 if (tlpu_dev_layer_run(L, x, y, NULL, 0, NULL, &st) != TLPU_OK)
                     die("a multi-chip run");
-                wt[p] = now() - a0;
+                wt[p] = bench_now() - a0;
                 tlpu_get_time(d, &t1);
             }
             tlpu_dev_layer_free(L);
-            qsort(wt, (size_t)pairs, sizeof *wt, cmp);
+            qsort(wt, (size_t)pairs, sizeof *wt, bench_cmp_double);
             double m = wt[pairs / 2];
             int rtl = !strcmp(sys[yi].core, "rtl");
             if (sys[yi].chips == 1)

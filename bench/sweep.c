@@ -20,24 +20,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 #ifndef TLPU_EXE
 #error "TLPU_EXE: the path of the tlpu program"
 #endif
 
 #define NPOINTS 24
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static int sh(const char *cmd)
 {
@@ -95,10 +84,10 @@ int main(int argc, char **argv)
             char run[600];
             snprintf(run, sizeof run, ways[w].run, dir);
             snprintf(cmd, sizeof cmd, "%s >/dev/null", run);
-            double t0 = now();
+            double t0 = bench_now();
             if (sh(cmd))
                 return 1;
-            t[w][r] = now() - t0;
+            t[w][r] = bench_now() - t0;
             /* every point done */
             snprintf(cmd, sizeof cmd, "'" TLPU_EXE "' sweep status %s | grep -q '(%d done'", dir,
                      NPOINTS);
@@ -112,7 +101,7 @@ int main(int argc, char **argv)
     printf("| how | wall s | points/s | vs one process |\n|---|---|---|---|\n");
     double med[NWAYS];
     for (int w = 0; w < NWAYS; w++) {
-        qsort(t[w], (size_t)rounds, sizeof t[w][0], cmp_double);
+        qsort(t[w], (size_t)rounds, sizeof t[w][0], bench_cmp_double);
         med[w] = rounds % 2 ? t[w][rounds / 2] : 0.5 * (t[w][rounds / 2 - 1] + t[w][rounds / 2]);
         printf("| %s | %.2f | %.1f | %.2fx |\n", ways[w].name, med[w], NPOINTS / med[w],
                med[0] / med[w]);

@@ -27,12 +27,7 @@
 #include "tlpu/tlpu.h"
 #include "tlpu/usbemu.h"
 
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
+#include "bench.h"
 
 static int usage(const char *msg)
 {
@@ -157,13 +152,13 @@ int main(int argc, char **argv)
             memset(dst, 0, n);
             tlpu_usbemu_stats s0, s1, s2;
             check(tlpu_usbemu_stats_of(e, boards[b].id, &s0), "tlpu_usbemu_stats_of");
-            double t0 = now();
+            double t0 = bench_now();
             check(tlpu_mem_write(dev, addr, src, n), "tlpu_mem_write");
-            double t1 = now();
+            double t1 = bench_now();
             check(tlpu_usbemu_stats_of(e, boards[b].id, &s1), "tlpu_usbemu_stats_of");
-            double t2 = now();
+            double t2 = bench_now();
             check(tlpu_mem_read(dev, addr, dst, n), "tlpu_mem_read");
-            double t3 = now();
+            double t3 = bench_now();
             check(tlpu_usbemu_stats_of(e, boards[b].id, &s2), "tlpu_usbemu_stats_of");
             if (memcmp(src, dst, n) != 0) {
                 size_t i = 0;
