@@ -1238,6 +1238,42 @@ static int make_syms(work *w, const char *s, size_t n)
     return 0;
 }
 
+/*
+ * The merge loop both tokenizers share (llama.cpp's SPM and BPE sessions):
+ * s[0..n) as symbols, every adjacent pair offered to try_bigram (which
+ * queues it if the vocabulary has it), then the best queued pair merged
+ * until none is left. -1 when out of memory.
+ */
+typedef int (*try_bigram_fn)(const tlpu_vocab *v, work *w, const char *s, int left, int right);
+
+static int merge_syms(const tlpu_vocab *v, work *w, const char *s, size_t n,
+                      try_bigram_fn try_bigram)
+{
+    if (make_syms(w, s, n))
+        return -1;
+    w->h.n = 0;
+    for (size_t i = 1; i < w->n_syms; i++)
+        if (try_bigram(v, w, s, (int)i - 1, (int)i))
+            return -1;
+    while (w->h.n) {
+        bigram b = heap_pop(&w->h);
+        sym *l = &w->syms[b.left], *r = &w->syms[b.right];
+        /* a stale entry: one side merged away since. llama.cpp compares
+         * the texts; with both alive and adjacent, equal lengths mean equal
+         * texts */
+        if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
+            continue;
+        l->n += r->n;
+        r->n = 0;
+        l->next = r->next;
+        if (r->next >= 0)
+            w->syms[r->next].prev = b.left;
+        if (try_bigram(v, w, s, l->prev, b.left) || try_bigram(v, w, s, b.left, l->next))
+            return -1;
+    }
+    return 0;
+}
+
 static int spm_try_bigram(const tlpu_vocab *v, work *w, const char *s, int left, int right)
 {
     if (left < 0 || right < 0)
@@ -1255,25 +1291,8 @@ static tlpu_status spm_session(const tlpu_vocab *v, work *w, const char *s, size
 {
     if (n > INT32_MAX / 2)
         return TLPU_ERR_NOMEM;
-    if (make_syms(w, s, n))
+    if (merge_syms(v, w, s, n, spm_try_bigram))
         return TLPU_ERR_NOMEM;
-    w->h.n = 0;
-    for (size_t i = 1; i < w->n_syms; i++)
-        if (spm_try_bigram(v, w, s, (int)i - 1, (int)i))
-            return TLPU_ERR_NOMEM;
-    while (w->h.n) {
-        bigram b = heap_pop(&w->h);
-        sym *l = &w->syms[b.left], *r = &w->syms[b.right];
-        if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
-            continue;
-        l->n += r->n;
-        r->n = 0;
-        l->next = r->next;
-        if (r->next >= 0)
-            w->syms[r->next].prev = b.left;
-        if (spm_try_bigram(v, w, s, l->prev, b.left) || spm_try_bigram(v, w, s, b.left, l->next))
-            return TLPU_ERR_NOMEM;
-    }
     for (int i = w->n_syms ? 0 : -1; i != -1; i = w->syms[i].next) {
         const sym *y = &w->syms[i];
         int32_t id = find_token(v, s + y->start, y->n);
@@ -1630,27 +1649,8 @@ static tlpu_status bpe_word(const tlpu_vocab *v, work *w, const char *s, size_t 
     int32_t whole = v->ignore_merges ? find_token(v, s, n) : -1;
     if (whole >= 0)
         return ivec_push(out, whole) ? TLPU_ERR_NOMEM : TLPU_OK;
-    if (make_syms(w, s, n))
+    if (merge_syms(v, w, s, n, bpe_try_bigram))
         return TLPU_ERR_NOMEM;
-    w->h.n = 0;
-    for (size_t i = 1; i < w->n_syms; i++)
-        if (bpe_try_bigram(v, w, s, (int)i - 1, (int)i))
-            return TLPU_ERR_NOMEM;
-    while (w->h.n) {
-        bigram b = heap_pop(&w->h);
-        sym *l = &w->syms[b.left], *r = &w->syms[b.right];
-        /* llama.cpp compares the texts; with both alive and adjacent, equal
-         * lengths mean equal texts */
-        if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
-            continue;
-        l->n += r->n;
-        r->n = 0;
-        l->next = r->next;
-        if (r->next >= 0)
-            w->syms[r->next].prev = b.left;
-        if (bpe_try_bigram(v, w, s, l->prev, b.left) || bpe_try_bigram(v, w, s, b.left, l->next))
-            return TLPU_ERR_NOMEM;
-    }
     for (size_t i = 0; i < w->n_syms; i++) {
         const sym *y = &w->syms[i];
         if (y->n == 0)
