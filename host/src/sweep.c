@@ -402,6 +402,9 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
         return st;
     json_t *keys[MAX_KEYS], *vals[MAX_KEYS], *rejected = json_array();
     const char *names[MAX_KEYS];
+    /* what this call created, taken away again if it fails */
+    int made_dir = 0, made_sub[4] = {0}, made_rejected = 0;
+    uint32_t planned = 0;
     size_t nkeys = 0;
     json_t *models = json_object_get(spec, "models"), *grid = json_object_get(spec, "grid");
     const char *engine = "estimate";
@@ -420,13 +423,19 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
         if (!ok) {
             st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT,
                       "%s: unknown key \"%s\" (tlpu_sweep, name, models, prefill, decode, "
-                      "context, grid, engine)",
+                      "context, engine, layers, seed, metrics, grid)",
                       spec_path, k);
             goto out;
         }
     }
     if (json_integer_value(json_object_get(spec, "tlpu_sweep")) != 1) {
         st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: \"tlpu_sweep\": 1 is required", spec_path);
+        goto out;
+    }
+    json_t *jname = json_object_get(spec, "name");
+    if (jname && !json_is_string(jname)) {
+        st = tlpu_errbuf(err, errlen, TLPU_ERR_FORMAT, "%s: \"name\" must be a string",
+                         spec_path);
         goto out;
     }
     if (json_object_get(spec, "engine")) {
@@ -589,7 +598,10 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
     (void)keys;
     /* the directory: new, or empty of any plan */
     char p[4200];
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+    static const char *const subs[] = {"points", "results", "failed", "running"};
+    if (mkdir(dir, 0755) == 0) {
+        made_dir = 1;
+    } else if (errno != EEXIST) {
         st = tlpu_errbuf(err, errlen, TLPU_ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
         goto out;
     }
@@ -599,10 +611,11 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
                   "%s already holds a plan (spec.json): plan into a new directory", dir);
         goto out;
     }
-    const char *subs[] = {"points", "results", "failed", "running"};
     for (int i = 0; i < 4; i++) {
         snprintf(p, sizeof p, "%s/%s", dir, subs[i]);
-        if (mkdir(p, 0755) != 0 && errno != EEXIST) {
+        if (mkdir(p, 0755) == 0) {
+            made_sub[i] = 1;
+        } else if (errno != EEXIST) {
             st = tlpu_errbuf(err, errlen, TLPU_ERR_IO, "%s: cannot create: %s", p, strerror(errno));
             goto out;
         }
@@ -624,7 +637,6 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
     }
     /* every combination, models outermost, the grid's keys in their order */
     size_t idx[MAX_KEYS] = {0};
-    uint32_t planned = 0;
     for (uint64_t c = 0; c < total; c++) {
         uint64_t rest = c;
         for (size_t i = nkeys; i-- > 0;) {
@@ -683,6 +695,7 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
     path_of(p, sizeof p, dir, NULL, 0, "rejected.json");
     if ((st = write_json(p, rejected, err, errlen)) != TLPU_OK)
         goto out;
+    made_rejected = 1;
     /* the description last: its presence says the plan is complete */
     path_of(p, sizeof p, dir, NULL, 0, "spec.json");
     if ((st = write_json(p, spec, err, errlen)) != TLPU_OK)
@@ -694,6 +707,25 @@ tlpu_status tlpu_sweep_plan(const char *spec_path, const char *dir, tlpu_sweep_c
         out->pending = planned;
     }
 out:
+    if (st != TLPU_OK) {
+        /* a refused plan leaves nothing behind: the points written so far
+         * (spec.json, written last, is not there), then what was created */
+        for (uint32_t i = 0; i < planned; i++) {
+            path_of(p, sizeof p, dir, "points", i, "json");
+            unlink(p);
+        }
+        if (made_rejected) {
+            path_of(p, sizeof p, dir, NULL, 0, "rejected.json");
+            unlink(p);
+        }
+        for (int i = 0; i < 4; i++)
+            if (made_sub[i]) {
+                snprintf(p, sizeof p, "%s/%s", dir, subs[i]);
+                rmdir(p);
+            }
+        if (made_dir)
+            rmdir(dir);
+    }
     for (size_t i = 0; i < nkeys; i++)
         json_decref(vals[i]);
     json_decref(rejected);

@@ -314,6 +314,15 @@ printf '{"tlpu_sweep": 1, "models": ["gpt-5"]}' >"$tmp/bad4.json"
 expect 2 'models\[0\]: ' -- sweep plan "$tmp/bad4.json" -o "$tmp/b4"
 printf '{"tlpu_sweep": 1, "models": [' >"$tmp/bad5.json"
 expect 2 'bad5.json:1:' -- sweep plan "$tmp/bad5.json" -o "$tmp/b5"
+printf '{"tlpu_sweep": 1, "name": 7, "models": ["bitnet-0.7b"]}' >"$tmp/bad6.json"
+expect 2 '"name" must be a string' -- sweep plan "$tmp/bad6.json" -o "$tmp/b6"
+# a value found bad only while points are written: the plan leaves nothing behind
+printf '{"tlpu_sweep": 1, "models": ["bitnet-0.7b"], "grid": {"rows": [16, 32], "zeros": [0.5, 2]}}' >"$tmp/bad7.json"
+expect 2 'grid: zeros must be a fraction in \[0, 1\]' -- sweep plan "$tmp/bad7.json" -o "$tmp/b7"
+if [ ! -e "$tmp/b7" ]; then pass=$((pass + 1)); else echo "FAIL: a refused plan left $tmp/b7" >&2; fail=$((fail + 1)); fi
+mkdir "$tmp/b8"
+expect 2 'grid: zeros must be' -- sweep plan "$tmp/bad7.json" -o "$tmp/b8"
+expect 0 'b8: 4 points' -- sweep plan "$tmp/sweep.json" -o "$tmp/b8"
 # sweep report: merged.json's Pareto fronts as one HTML page
 expect 0 "sw: $tmp/sw.html written, [1-9][0-9]* points on a Pareto front" -- sweep report "$tmp/sw" --html "$tmp/sw.html"
 if grep -q '<table class="front-table">' "$tmp/sw.html" && grep -q '<tr class="front-row"><td class="n">[0-3]</td>' "$tmp/sw.html" &&
